@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Builds every Go component of the offline node image from the Go module proxy into the cache.
+# Each output directory is keyed by its version and skipped when complete, so a fresh clone reuses it.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=../versions.env
+. "$here/versions.env"
+cache=${DSC_CACHE:-$HOME/.cache/dualstack-conformance}
+export CGO_ENABLED=0 GOFLAGS=-buildvcs=false
+build_date=2026-01-01T00:00:00Z   # fixed so rebuilds are reproducible
+
+log() { printf '[build-binaries] %s\n' "$*" >&2; }
+
+# build <component> <output-dir> <go-module-dir> <ldflags> <package>...
+build() {
+  local name=$1 out=$2 mod=$3 ldflags=$4; shift 4
+  if [ -f "$out/.complete" ]; then log "$name: cached in $out"; return; fi
+  log "$name: building $* (log: $cache/logs/build-$name.log)"
+  local start=$SECONDS
+  mkdir -p "$out" "$cache/logs"
+  (cd "$mod" && go build -trimpath -ldflags "-s -w $ldflags" -o "$out/" "$@") >"$cache/logs/build-$name.log" 2>&1 \
+    || { tail -20 "$cache/logs/build-$name.log" >&2; log "$name: FAILED"; return 1; }
+  touch "$out/.complete"
+  log "$name: done in $((SECONDS - start))s"
+}
+
+k8s_minor=${K8S_VERSION#v1.}; k8s_minor=${k8s_minor%%.*}
+k8s_ldflags=""
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  k8s_ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$k8s_minor"
+  k8s_ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.gitCommit=$K8S_GIT_COMMIT -X $pkg.buildDate=$build_date"
+done
+
+what=${1:-all}
+want() { [ "$what" = all ] || [ "$what" = "$1" ]; }
+
+if want kubernetes; then
+  build kubernetes "$cache/bin/kubernetes-$K8S_VERSION" "$here/go/kubernetes" "$k8s_ldflags" \
+    k8s.io/kubernetes/cmd/kubeadm k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kubectl \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kube-proxy
+fi
+if want agnhost; then
+  build agnhost "$cache/bin/agnhost-$AGNHOST_TAG-k8s-$K8S_VERSION" "$here/go/kubernetes" "" \
+    k8s.io/kubernetes/test/images/agnhost
+fi
+if want etcd; then
+  build etcd "$cache/bin/etcd-$ETCD_VERSION" "$here/go/etcd" "-X go.etcd.io/etcd/api/v3/version.GitSHA=offline" \
+    go.etcd.io/etcd/server/v3 go.etcd.io/etcd/etcdctl/v3
+fi
+if want coredns; then
+  build coredns "$cache/bin/coredns-$COREDNS_VERSION" "$here/go/coredns" "" .
+fi
+if want crictl; then
+  build crictl "$cache/bin/crictl-$CRICTL_VERSION" "$here/go/crictl" \
+    "-X sigs.k8s.io/cri-tools/pkg/version.Version=$CRICTL_VERSION" sigs.k8s.io/cri-tools/cmd/crictl
+fi
+if want kindnetd; then
+  build kindnetd "$cache/bin/kindnetd-kind-$KIND_VERSION" "$here/go/kindnetd" "" sigs.k8s.io/kind/images/kindnetd/cmd/kindnetd
+fi
+if want kind; then
+  build kind "$cache/bin/kind-$KIND_VERSION" "$here/go/kind" "" sigs.k8s.io/kind
+fi
+if want pause; then
+  build pause "$cache/bin/pause-$PAUSE_TAG" "$here/go/pause" "" .
+fi
