@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds the node's OS: a debootstrap'd Debian rootfs imported into docker as the base image.
+# Keyed by suite + package list; prints the image reference on stdout.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+. "$here/versions.env"
+cache=${DSC_CACHE:-$HOME/.cache/dualstack-conformance}
+log() { printf '[build-rootfs] %s\n' "$*" >&2; }
+
+# What a kind node needs: systemd as init, containerd + runc as the CRI, CNI plugins, the netfilter tools
+# kube-proxy/kindnetd call, and the utilities kubeadm's preflight and kind's entrypoint use.
+packages=(
+  systemd systemd-sysv dbus containerd runc containernetworking-plugins
+  iptables nftables conntrack ebtables ethtool iproute2 iputils-ping socat
+  util-linux mount procps kmod jq ca-certificates libseccomp2 bash coreutils findutils sed grep gawk tar gzip
+)
+key=$(printf '%s\n' "$DEBIAN_SUITE" "${packages[@]}" | sha256sum | cut -c1-12)
+image="dualstack-conformance/node-base:$DEBIAN_SUITE-$key"
+
+if docker image inspect "$image" >/dev/null 2>&1; then log "cached: $image"; echo "$image"; exit 0; fi
+
+# The mirror this host's apt already uses (no host names hard-coded in the project).
+mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+[ -n "$mirror" ] || mirror=$(awk '$1 == "deb" && $3 ~ /^bookworm$/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+[ -n "$mirror" ] || { echo "build-rootfs: cannot find this host's Debian mirror in its apt sources" >&2; exit 2; }
+
+tarball="$cache/rootfs/$DEBIAN_SUITE-$key.tar"
+if [ ! -s "$tarball" ]; then
+  work=$(mktemp -d "${TMPDIR:-/tmp}/dsc-rootfs.XXXXXX")
+  trap 'rm -rf "$work"' EXIT
+  log "debootstrap $DEBIAN_SUITE (minbase + ${#packages[@]} packages) into $work (log: $cache/logs/debootstrap.log)"
+  mkdir -p "$cache/rootfs" "$cache/logs"
+  pkg_list=$(IFS=,; echo "${packages[*]}" | sed 's/,,*/,/g; s/,$//')
+  debootstrap --variant=minbase --include="$pkg_list" "$DEBIAN_SUITE" "$work/rootfs" "$mirror" \
+    >"$cache/logs/debootstrap.log" 2>&1 || { tail -20 "$cache/logs/debootstrap.log" >&2; exit 1; }
+  # Keep the image small and free of host state.
+  rm -rf "$work/rootfs/var/cache/apt/archives/"*.deb "$work/rootfs/var/lib/apt/lists/"* "$work/rootfs/usr/share/doc" \
+    "$work/rootfs/usr/share/man" "$work/rootfs/usr/share/locale"
+  tar -C "$work/rootfs" --numeric-owner -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+fi
+log "importing $tarball as $image"
+docker import "$tarball" "$image" >/dev/null
+echo "$image"
