@@ -13,6 +13,7 @@ packages=(
   systemd systemd-sysv dbus containerd runc containernetworking-plugins
   iptables nftables conntrack ebtables ethtool iproute2 iputils-ping socat
   util-linux mount procps kmod jq ca-certificates libseccomp2 bash coreutils findutils sed grep gawk tar gzip
+  busybox-static
 )
 key=$(printf '%s\n' "$DEBIAN_SUITE" "${packages[@]}" | sha256sum | cut -c1-12)
 image="dualstack-conformance/node-base:$DEBIAN_SUITE-$key"

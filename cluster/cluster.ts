@@ -1,0 +1,215 @@
+// The offline dual-stack kind cluster: one entry point for every cluster command.
+//   host-prepare [--ci]                       what this VM needs (root; runs host/prepare.sh)
+//   image                                     build the offline node image (cached)
+//   up   [--name] [--ip-family dual|ipv4|ipv6] [--primary ipv4|ipv6] [--node-image offline|<ref>] [--kubeconfig]
+//   down [--name | --all] [--routes]          delete clusters this project created (and the CI routes)
+//   smoke [--name]                            check that a cluster really works, per its variant
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureKindNetworkFits, imageExists, PreflightError, requireDocker } from './lib/docker.ts';
+import { cachedBinary, clusterDir, defaultClusterName, hostStateDir } from './lib/paths.ts';
+import { listRecords, loadRecord, removeRecord, saveRecord, type ClusterRecord } from './lib/records.ts';
+import { capture, CommandError, runForResult, runInherit } from './lib/run.ts';
+import { renderKindConfig, variantLabel, type Variant } from './lib/variant.ts';
+import { smoke } from './smoke/smoke.ts';
+
+const log = (msg: string) => process.stderr.write(`[cluster] ${msg}\n`);
+
+class Timings {
+  private rows: [string, number][] = [];
+  async time<T>(phase: string, fn: () => Promise<T>): Promise<T> {
+    const start = Date.now();
+    try {
+      return await fn();
+    } finally {
+      this.rows.push([phase, (Date.now() - start) / 1000]);
+    }
+  }
+  print(): void {
+    const total = this.rows.reduce((s, [, t]) => s + t, 0);
+    log('timings:');
+    for (const [phase, t] of [...this.rows, ['total', total] as [string, number]]) {
+      log(`  ${phase.padEnd(20)} ${t.toFixed(1).padStart(7)} s`);
+    }
+  }
+}
+
+async function ensureKind(): Promise<string> {
+  const kind = cachedBinary('kind', 'kind');
+  if (!existsSync(kind)) await runInherit(join(clusterDir, 'image', 'build-binaries.sh'), ['kind']);
+  return kind;
+}
+
+export function kubectlBinary(): string {
+  const ours = cachedBinary('kubernetes', 'kubectl');
+  return existsSync(ours) ? ours : 'kubectl';
+}
+
+/** offline = our image (built when missing); a reference = used as given; nothing = kind's own default. */
+async function resolveNodeImage(requested: string | undefined): Promise<string | undefined> {
+  let choice = requested;
+  if (!choice) {
+    const marker = join(hostStateDir, 'node-image');
+    if (existsSync(marker)) choice = readFileSync(marker, 'utf8').trim();
+  }
+  if (!choice) return undefined;
+  if (choice !== 'offline') return choice;
+  return runForResult(join(clusterDir, 'image', 'build-node-image.sh'), []);
+}
+
+function kindClusters(kind: string): string[] {
+  const r = capture(kind, ['get', 'clusters']);
+  return r.status === 0 ? r.stdout.split('\n').map((s) => s.trim()).filter(Boolean) : [];
+}
+
+function parseVariant(ipFamily: string | undefined, primary: string | undefined): Variant {
+  const mode = ipFamily ?? 'dual';
+  if (mode !== 'dual' && mode !== 'ipv4' && mode !== 'ipv6') {
+    throw new PreflightError(`--ip-family must be dual, ipv4 or ipv6 (got "${mode}")`);
+  }
+  const p = (primary ?? (mode === 'ipv6' ? 'ipv6' : 'ipv4')).toLowerCase();
+  if (p !== 'ipv4' && p !== 'ipv6') throw new PreflightError(`--primary must be ipv4 or ipv6 (got "${primary}")`);
+  if (mode !== 'dual' && p !== mode) throw new PreflightError(`--primary ${p} contradicts --ip-family ${mode}`);
+  return { ipFamily: mode, primary: p === 'ipv6' ? 'IPv6' : 'IPv4' };
+}
+
+async function up(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      name: { type: 'string', default: defaultClusterName },
+      'ip-family': { type: 'string' },
+      primary: { type: 'string' },
+      'node-image': { type: 'string' },
+      kubeconfig: { type: 'string' },
+    },
+  });
+  const name = values.name!;
+  const variant = parseVariant(values['ip-family'], values.primary);
+  requireDocker();
+  const timings = new Timings();
+  const kubeconfig = values.kubeconfig ?? process.env.KUBECONFIG?.split(':')[0] ?? join(homedir(), '.kube', 'config');
+
+  const kind = await timings.time('kind binary', ensureKind);
+  if (kindClusters(kind).includes(name)) {
+    const rec = loadRecord(name);
+    if (!rec) throw new PreflightError(`a kind cluster "${name}" exists that this project did not create: pick another --name`);
+    if (rec.ipFamily !== variant.ipFamily || rec.primary !== variant.primary) {
+      throw new PreflightError(
+        `cluster "${name}" exists as ${variantLabel(rec)}, not ${variantLabel(variant)}: run \`npm run cluster:down -- --name ${name}\` first`,
+      );
+    }
+    await runInherit(kind, ['export', 'kubeconfig', '--name', name, '--kubeconfig', kubeconfig]);
+    log(`cluster "${name}" (${variantLabel(variant)}) already exists; kubeconfig refreshed`);
+    printUsage(name, kubeconfig);
+    return;
+  }
+  const image = await timings.time('node image', () => resolveNodeImage(values['node-image']));
+  if (image && !imageExists(image)) {
+    throw new PreflightError(`node image ${image} is not present in docker and cannot be pulled here; use --node-image offline`);
+  }
+  const note = ensureKindNetworkFits(variant.ipFamily !== 'ipv4');
+  if (note) log(note);
+
+  const dir = mkdtempSync(join(tmpdir(), 'dsc-kind-'));
+  const configPath = join(dir, 'kind-config.yaml');
+  writeFileSync(configPath, renderKindConfig(variant));
+  // Recorded before creation, so a half-created cluster is still ours to delete.
+  const record: ClusterRecord = { name, ...variant, nodeImage: image ?? 'kind default', kubeconfig, createdAt: new Date().toISOString() };
+  saveRecord(record);
+  log(`creating cluster "${name}": ${variantLabel(variant)}, node image ${image ?? "kind's default"}`);
+  try {
+    await timings.time('kind create', () =>
+      runInherit(kind, ['create', 'cluster', '--name', name, '--config', configPath, '--kubeconfig', kubeconfig, '--wait', '0s',
+        ...(image ? ['--image', image] : [])]),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const kubectl = kubectlBinary();
+  const k = ['--kubeconfig', kubeconfig, '--context', `kind-${name}`];
+  await timings.time('nodes Ready', () => runInherit(kubectl, [...k, 'wait', '--for=condition=Ready', 'nodes', '--all', '--timeout=300s']));
+  await timings.time('CoreDNS available', () =>
+    runInherit(kubectl, [...k, '-n', 'kube-system', 'wait', '--for=condition=Available', 'deployment/coredns', '--timeout=180s']),
+  );
+  timings.print();
+  printUsage(name, kubeconfig);
+}
+
+function printUsage(name: string, kubeconfig: string): void {
+  log(`use it:  export KUBECONFIG=${kubeconfig}; kubectl --context kind-${name} get nodes -o wide`);
+}
+
+function removeCiRoutes(): void {
+  const marker = join(hostStateDir, 'ci-routes');
+  if (!existsSync(marker)) return;
+  for (const cidr of ['10.244.0.0/16', '10.96.0.0/16']) capture('ip', ['-4', 'route', 'del', 'blackhole', cidr]);
+  for (const cidr of ['fd00:10:244::/56', 'fd00:10:96::/112']) capture('ip', ['-6', 'route', 'del', 'blackhole', cidr]);
+  rmSync(marker, { force: true });
+  log('removed the CI blackhole routes');
+}
+
+async function down(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { name: { type: 'string' }, all: { type: 'boolean', default: false }, routes: { type: 'boolean', default: false } },
+  });
+  const records = values.all ? listRecords() : [loadRecord(values.name ?? defaultClusterName)].filter((r) => r !== undefined);
+  if (records.length > 0) requireDocker();
+  const kind = records.length > 0 ? await ensureKind() : '';
+  for (const r of records) {
+    log(`deleting cluster "${r.name}" (${variantLabel(r)})`);
+    await runInherit(kind, ['delete', 'cluster', '--name', r.name, '--kubeconfig', r.kubeconfig]);
+    removeRecord(r.name);
+  }
+  if (records.length === 0) log(values.all ? 'no project clusters to delete' : `no project cluster named "${values.name ?? defaultClusterName}"`);
+  if (values.routes) removeCiRoutes();
+}
+
+async function main(): Promise<number> {
+  const [cmd, ...rest] = process.argv.slice(2);
+  switch (cmd) {
+    case 'host-prepare':
+      await runInherit('bash', [join(clusterDir, 'host', 'prepare.sh'), ...rest]);
+      return 0;
+    case 'image':
+      requireDocker();
+      process.stdout.write((await runForResult(join(clusterDir, 'image', 'build-node-image.sh'), rest)) + '\n');
+      return 0;
+    case 'up':
+      await up(rest);
+      return 0;
+    case 'down':
+      await down(rest);
+      return 0;
+    case 'smoke': {
+      const { values } = parseArgs({ args: rest, options: { name: { type: 'string', default: defaultClusterName } } });
+      const rec = loadRecord(values.name!);
+      if (!rec) throw new PreflightError(`no project cluster named "${values.name}": run \`npm run cluster:up -- --name ${values.name}\``);
+      return (await smoke(rec, kubectlBinary())) ? 0 : 1;
+    }
+    default:
+      throw new PreflightError(`unknown command "${cmd ?? ''}" (host-prepare, image, up, down, smoke)`);
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof PreflightError) {
+      process.stderr.write(`cluster: ${err.message}\n`);
+      process.exit(2);
+    }
+    if (err instanceof CommandError) {
+      process.stderr.write(`cluster: ${err.message}\n`);
+      process.exit(1);
+    }
+    if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`cluster: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  },
+);

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Assembles the offline kind node image: the Debian rootfs + our node files + Kubernetes binaries, with every
+# control-plane, CNI and test image imported into the node's containerd (namespace k8s.io).
+# Usage: build-node-image.sh            prints the image reference on stdout (builds only what is missing)
+#        build-node-image.sh --ref      prints the reference it would build, builds nothing
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+. "$here/versions.env"
+cache=${DSC_CACHE:-$HOME/.cache/dualstack-conformance}
+export DOCKER_BUILDKIT=0
+log() { printf '[node-image] %s\n' "$*" >&2; }
+
+# The image tag changes whenever anything that goes into it changes.
+key=$(cd "$here" && find versions.env image go -type f ! -name '*.md' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-12)
+image="dualstack-conformance/node:$K8S_VERSION-$key"
+if [ "${1:-}" = --ref ]; then echo "$image"; exit 0; fi
+if docker image inspect "$image" >/dev/null 2>&1; then log "cached: $image"; echo "$image"; exit 0; fi
+
+declare -A phase_seconds=()
+phase() { local name=$1 start=$SECONDS; shift; "$@"; phase_seconds[$name]=$((SECONDS - start)); }
+
+base=""
+build_base() { base=$("$here/image/build-rootfs.sh"); }
+phase rootfs build_base
+phase binaries "$here/image/build-binaries.sh" all
+
+bin="$cache/bin"
+k8s_bin="$bin/kubernetes-$K8S_VERSION"
+work=$(mktemp -d "${TMPDIR:-/tmp}/dsc-node-image.XXXXXX")
+builder="dsc-node-build-$$"
+cleanup() { docker rm -f "$builder" >/dev/null 2>&1 || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+# The netfilter tools kube-proxy and kindnetd call (iptables-nft, nft, conntrack, ip), with their libraries,
+# taken from the node's own Debian rootfs so they match the node's nftables.
+netfilter_layer() {
+  local dir="$work/netfilter"
+  mkdir -p "$dir"
+  docker run --rm --entrypoint /bin/bash "$base" -ec '
+    bins="/usr/sbin/xtables-nft-multi /usr/sbin/nft /usr/sbin/conntrack /usr/bin/ip /usr/sbin/ip"
+    files=""
+    for b in $bins; do [ -e "$b" ] && files="$files $b $(ldd "$b" | awk "/=>/ {print \$3} /ld-linux/ {print \$1}")"; done
+    tar -chf - $files /usr/lib/x86_64-linux-gnu/xtables /etc/ethertypes /etc/protocols /etc/services 2>/dev/null
+  ' | tar -C "$dir" -xf -
+  local tool
+  for tool in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore \
+    iptables-nft iptables-nft-save iptables-nft-restore ip6tables-nft ip6tables-nft-save ip6tables-nft-restore; do
+    ln -sf xtables-nft-multi "$dir/usr/sbin/$tool"
+  done
+}
+
+# component_image <image-ref> <dockerfile-body> <file-to-copy>...  → docker-archive in $work/images
+component_image() {
+  local ref=$1 body=$2; shift 2
+  local ctx="$work/ctx-$(echo "$ref" | tr '/:' '__')"
+  mkdir -p "$ctx" "$work/images"
+  local f
+  for f in "$@"; do cp -a "$f" "$ctx/"; done
+  printf 'FROM scratch\n%s\n' "$body" >"$ctx/Dockerfile"
+  docker build -q -t "$ref" "$ctx" >/dev/null
+  docker save "$ref" -o "$work/images/$(basename "$ctx").tar"
+  docker rmi "$ref" >/dev/null
+}
+
+component_images() {
+  netfilter_layer
+  local path_env='ENV PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+  local c
+  for c in kube-apiserver kube-controller-manager kube-scheduler; do
+    component_image "registry.k8s.io/$c:$K8S_VERSION" "COPY $c /usr/local/bin/$c
+$path_env
+ENTRYPOINT [\"/usr/local/bin/$c\"]" "$k8s_bin/$c"
+  done
+  component_image "registry.k8s.io/kube-proxy:$K8S_VERSION" "COPY netfilter/ /
+COPY kube-proxy /usr/local/bin/kube-proxy
+$path_env
+ENTRYPOINT [\"/usr/local/bin/kube-proxy\"]" "$work/netfilter" "$k8s_bin/kube-proxy"
+  component_image "registry.k8s.io/etcd:$ETCD_IMAGE_TAG" "COPY etcd etcdctl /usr/local/bin/
+$path_env
+ENTRYPOINT [\"/usr/local/bin/etcd\"]" "$bin/etcd-$ETCD_VERSION/etcd" "$bin/etcd-$ETCD_VERSION/etcdctl"
+  component_image "registry.k8s.io/coredns/coredns:$COREDNS_VERSION" "COPY coredns /coredns
+EXPOSE 53 53/udp
+ENTRYPOINT [\"/coredns\"]" "$bin/coredns-$COREDNS_VERSION/coredns"
+  component_image "registry.k8s.io/pause:$PAUSE_TAG" "COPY pause /pause
+USER 65535:65535
+ENTRYPOINT [\"/pause\"]" "$bin/pause-$PAUSE_TAG/pause"
+  component_image "$KINDNETD_IMAGE" "COPY netfilter/ /
+COPY kindnetd /bin/kindnetd
+$path_env
+ENTRYPOINT [\"/bin/kindnetd\"]" "$work/netfilter" "$bin/kindnetd-kind-$KIND_VERSION/kindnetd"
+  # Test images the suite runs by default: busybox from Debian's busybox-static, agnhost from Kubernetes.
+  mkdir -p "$work/busybox/bin"
+  docker run --rm --entrypoint /bin/cat "$base" /bin/busybox >"$work/busybox/bin/busybox"
+  chmod 0755 "$work/busybox/bin/busybox"
+  local applet
+  for applet in $("$work/busybox/bin/busybox" --list); do
+    [ "$applet" = busybox ] || ln -sf busybox "$work/busybox/bin/$applet"
+  done
+  component_image "docker.io/library/busybox:$BUSYBOX_TAG" "COPY busybox/ /
+ENV PATH=/bin
+CMD [\"sh\"]" "$work/busybox"
+  component_image "registry.k8s.io/e2e-test-images/agnhost:$AGNHOST_TAG" "COPY busybox/ /
+COPY agnhost /agnhost
+ENV PATH=/bin
+ENTRYPOINT [\"/agnhost\"]
+CMD [\"pause\"]" "$work/busybox" "$bin/agnhost-$AGNHOST_TAG-k8s-$K8S_VERSION/agnhost"
+}
+phase component-images component_images
+
+# Assemble: node files and binaries into a container of the base image, images into its containerd.
+# The container has no volume on /var, so `docker commit` keeps the imported content.
+assemble() {
+  docker run -d --name "$builder" --privileged --entrypoint sleep "$base" infinity >/dev/null
+  docker cp "$here/image/node/." "$builder:/"
+  local b
+  for b in kubeadm kubelet kubectl; do docker cp "$k8s_bin/$b" "$builder:/usr/bin/$b"; done
+  docker cp "$bin/crictl-$CRICTL_VERSION/crictl" "$builder:/usr/local/bin/crictl"
+  docker exec -i "$builder" bash -ec '
+    echo "'"$K8S_VERSION"'" >/kind/version
+    mkdir -p /opt/cni/bin /etc/cni/net.d /kind/manifests /var/lib/kubelet
+    for p in /usr/lib/cni/*; do ln -sf "$p" /opt/cni/bin/; done
+    ln -sf /etc/systemd/system/kubelet.service /etc/systemd/system/multi-user.target.wants/kubelet.service
+    ln -sf /lib/systemd/system/containerd.service /etc/systemd/system/multi-user.target.wants/containerd.service
+    # units that have nothing to do in a node container
+    for u in getty.target systemd-udevd.service systemd-udev-trigger.service console-getty.service \
+             systemd-timesyncd.service apt-daily.timer apt-daily-upgrade.timer; do
+      ln -sf /dev/null "/etc/systemd/system/$u"
+    done
+    chmod 0755 /usr/bin/kubeadm /usr/bin/kubelet /usr/bin/kubectl /usr/local/bin/crictl'
+  docker cp "$here/image/manifests/default-cni.yaml" "$builder:/kind/manifests/default-cni.yaml"
+  docker exec -d "$builder" containerd
+  docker exec "$builder" bash -ec 'for i in $(seq 1 50); do ctr version >/dev/null 2>&1 && exit 0; sleep 0.2; done; exit 1'
+  local tarball
+  for tarball in "$work"/images/*.tar; do
+    log "importing $(basename "$tarball")"
+    docker exec -i "$builder" ctr --namespace=k8s.io images import --no-unpack --label io.cri-containerd.pinned=pinned - <"$tarball" >/dev/null
+  done
+  docker exec "$builder" ctr --namespace=k8s.io images list -q | sed 's/^/[node-image]   /' >&2
+  docker exec "$builder" bash -c 'pkill containerd; for i in $(seq 1 50); do pgrep containerd >/dev/null || exit 0; sleep 0.2; done'
+  docker exec "$builder" bash -c 'rm -rf /tmp/* /var/log/* /run/containerd /etc/machine-id; : >/etc/machine-id'
+  docker commit \
+    --change 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]' \
+    --change 'CMD []' \
+    --change 'ENV container=docker' \
+    --change 'STOPSIGNAL SIGRTMIN+3' \
+    "$builder" "$image" >/dev/null
+}
+phase assemble assemble
+
+log "built $image"
+for p in rootfs binaries component-images assemble; do printf '[node-image]   %-17s %5ss\n' "$p" "${phase_seconds[$p]}" >&2; done
+echo "$image"
