@@ -12,13 +12,21 @@ build_date=2026-01-01T00:00:00Z   # fixed so rebuilds are reproducible
 log() { printf '[build-binaries] %s\n' "$*" >&2; }
 
 # build <component> <output-dir> <go-module-dir> <ldflags> <package>...
+# A package written as <binary>=<package> is built as <output-dir>/<binary> instead of
+# under go's default name (e.g. go.etcd.io/etcd/server/v3 would otherwise become "server").
 build() {
   local name=$1 out=$2 mod=$3 ldflags=$4; shift 4
   if [ -f "$out/.complete" ]; then log "$name: cached in $out"; return; fi
   log "$name: building $* (log: $cache/logs/build-$name.log)"
-  local start=$SECONDS
+  local start=$SECONDS p pkgs=() named=()
+  for p; do case $p in *=*) named+=("$p") ;; *) pkgs+=("$p") ;; esac; done
   mkdir -p "$out" "$cache/logs"
-  (cd "$mod" && go build -trimpath -ldflags "-s -w $ldflags" -o "$out/" "$@") >"$cache/logs/build-$name.log" 2>&1 \
+  (
+    # set -e does not apply on the left of ||, so every step exits on failure itself.
+    cd "$mod" || exit
+    if [ ${#pkgs[@]} -gt 0 ]; then go build -trimpath -ldflags "-s -w $ldflags" -o "$out/" "${pkgs[@]}" || exit; fi
+    for p in "${named[@]}"; do go build -trimpath -ldflags "-s -w $ldflags" -o "$out/${p%%=*}" "${p#*=}" || exit; done
+  ) >"$cache/logs/build-$name.log" 2>&1 \
     || { tail -20 "$cache/logs/build-$name.log" >&2; log "$name: FAILED"; return 1; }
   touch "$out/.complete"
   log "$name: done in $((SECONDS - start))s"
@@ -46,7 +54,7 @@ if want agnhost; then
 fi
 if want etcd; then
   build etcd "$cache/bin/etcd-$ETCD_VERSION" "$here/go/etcd" "-X go.etcd.io/etcd/api/v3/version.GitSHA=offline" \
-    go.etcd.io/etcd/server/v3 go.etcd.io/etcd/etcdctl/v3
+    go.etcd.io/etcd/etcdctl/v3 etcd=go.etcd.io/etcd/server/v3
 fi
 if want coredns; then
   build coredns "$cache/bin/coredns-$COREDNS_VERSION" "$here/go/coredns" "" .
@@ -55,12 +63,15 @@ if want crictl; then
   build crictl "$cache/bin/crictl-$CRICTL_VERSION" "$here/go/crictl" \
     "-X sigs.k8s.io/cri-tools/pkg/version.Version=$CRICTL_VERSION" sigs.k8s.io/cri-tools/cmd/crictl
 fi
-if want kindnetd; then
-  build kindnetd "$cache/bin/kindnetd-kind-$KIND_VERSION" "$here/go/kindnetd" "" sigs.k8s.io/kind/images/kindnetd/cmd/kindnetd
+if want flannel; then
+  # flanneld's udp backend needs cgo; link it statically with Go's own resolver and user lookup.
+  CGO_ENABLED=1 GOFLAGS="$GOFLAGS -tags=netgo,osusergo" build flannel "$cache/bin/flannel-$FLANNEL_VERSION" "$here/go/flannel" \
+    "-X github.com/flannel-io/flannel/pkg/version.Version=$FLANNEL_VERSION -extldflags -static" \
+    flanneld=github.com/flannel-io/flannel ./cmd/flannel-node
 fi
 if want kind; then
   build kind "$cache/bin/kind-$KIND_VERSION" "$here/go/kind" "" sigs.k8s.io/kind
 fi
 if want pause; then
-  build pause "$cache/bin/pause-$PAUSE_TAG" "$here/go/pause" "" .
+  build pause "$cache/bin/pause-$PAUSE_TAG" "$here/go/pause" "-X main.version=$PAUSE_TAG" .
 fi

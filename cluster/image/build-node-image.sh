@@ -31,7 +31,7 @@ builder="dsc-node-build-$$"
 cleanup() { docker rm -f "$builder" >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-# The netfilter tools kube-proxy and kindnetd call (iptables-nft, nft, conntrack, ip), with their libraries,
+# The netfilter tools kube-proxy and flanneld call (iptables-nft, nft, conntrack, ip), with their libraries,
 # taken from the node's own Debian rootfs so they match the node's nftables.
 netfilter_layer() {
   local dir="$work/netfilter"
@@ -49,6 +49,12 @@ netfilter_layer() {
   done
 }
 
+# docker build, its output shown only when it fails (the newer CLI warns about the legacy builder).
+quiet_build() {
+  local out
+  out=$(docker build -q "$@" 2>&1) || { printf '%s\n' "$out" >&2; return 1; }
+}
+
 # component_image <image-ref> <dockerfile-body> <file-to-copy>...  → docker-archive in $work/images
 component_image() {
   local ref=$1 body=$2; shift 2
@@ -57,7 +63,7 @@ component_image() {
   local f
   for f in "$@"; do cp -a "$f" "$ctx/"; done
   printf 'FROM scratch\n%s\n' "$body" >"$ctx/Dockerfile"
-  docker build -q -t "$ref" "$ctx" >/dev/null
+  quiet_build -t "$ref" "$ctx"
   docker save "$ref" -o "$work/images/$(basename "$ctx").tar"
   docker rmi "$ref" >/dev/null
 }
@@ -84,10 +90,10 @@ ENTRYPOINT [\"/coredns\"]" "$bin/coredns-$COREDNS_VERSION/coredns"
   component_image "registry.k8s.io/pause:$PAUSE_TAG" "COPY pause /pause
 USER 65535:65535
 ENTRYPOINT [\"/pause\"]" "$bin/pause-$PAUSE_TAG/pause"
-  component_image "$KINDNETD_IMAGE" "COPY netfilter/ /
-COPY kindnetd /bin/kindnetd
+  component_image "$CNI_IMAGE" "COPY netfilter/ /
+COPY flanneld flannel-node /
 $path_env
-ENTRYPOINT [\"/bin/kindnetd\"]" "$work/netfilter" "$bin/kindnetd-kind-$KIND_VERSION/kindnetd"
+ENTRYPOINT [\"/flannel-node\"]" "$work/netfilter" "$bin/flannel-$FLANNEL_VERSION/flanneld" "$bin/flannel-$FLANNEL_VERSION/flannel-node"
   # Test images the suite runs by default: busybox from Debian's busybox-static, agnhost from Kubernetes.
   mkdir -p "$work/busybox/bin"
   docker run --rm --entrypoint /bin/cat "$base" /bin/busybox >"$work/busybox/bin/busybox"
@@ -133,17 +139,22 @@ assemble() {
   local tarball
   for tarball in "$work"/images/*.tar; do
     log "importing $(basename "$tarball")"
-    docker exec -i "$builder" ctr --namespace=k8s.io images import --no-unpack --label io.cri-containerd.pinned=pinned - <"$tarball" >/dev/null
+    docker exec -i "$builder" ctr --namespace=k8s.io images import --no-unpack - <"$tarball" >/dev/null
   done
-  docker exec "$builder" ctr --namespace=k8s.io images list -q | sed 's/^/[node-image]   /' >&2
+  # Pinned: the kubelet's image GC must never delete what cannot be pulled again.
+  docker exec "$builder" bash -ec 'for ref in $(ctr --namespace=k8s.io images list -q); do
+    ctr --namespace=k8s.io images label "$ref" io.cri-containerd.pinned=pinned >/dev/null; done'
+  docker exec "$builder" ctr --namespace=k8s.io images list -q | grep -v '^sha256:' | sed 's/^/[node-image]   /' >&2
   docker exec "$builder" bash -c 'pkill containerd; for i in $(seq 1 50); do pgrep containerd >/dev/null || exit 0; sleep 0.2; done'
   docker exec "$builder" bash -c 'rm -rf /tmp/* /var/log/* /run/containerd /etc/machine-id; : >/etc/machine-id'
-  docker commit \
-    --change 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]' \
-    --change 'CMD []' \
-    --change 'ENV container=docker' \
-    --change 'STOPSIGNAL SIGRTMIN+3' \
-    "$builder" "$image" >/dev/null
+  local committed
+  committed=$(docker commit "$builder")
+  # docker 20.10's commit cannot set STOPSIGNAL; a one-line build on top can (systemd halts on SIGRTMIN+3).
+  mkdir -p "$work/final"
+  printf '%s\n' "FROM $committed" 'ENV container=docker' 'STOPSIGNAL SIGRTMIN+3' \
+    'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]' 'CMD []' >"$work/final/Dockerfile"
+  quiet_build -t "$image" "$work/final"
+  docker rmi "$committed" >/dev/null 2>&1 || true
 }
 phase assemble assemble
 

@@ -9,10 +9,14 @@ import (
 	"syscall"
 )
 
+// version is set at build time with -X main.version=<tag>.
+var version = "dev"
+
 func main() {
-	if len(os.Args) > 1 {
-		fmt.Fprintln(os.Stderr, "pause: a pod sandbox process; takes no arguments, stops on SIGINT or SIGTERM")
-		os.Exit(1)
+	// Like upstream pause, -v prints the version and other arguments are ignored.
+	if len(os.Args) > 1 && (os.Args[1] == "-v" || os.Args[1] == "--version") {
+		fmt.Println("pause", version)
+		return
 	}
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGCHLD)
