@@ -37,7 +37,8 @@ netfilter_layer() {
   local dir="$work/netfilter"
   mkdir -p "$dir"
   docker run --rm --entrypoint /bin/bash "$base" -ec '
-    bins="/usr/sbin/xtables-nft-multi /usr/sbin/nft /usr/sbin/conntrack /usr/bin/ip /usr/sbin/ip"
+    # iptables dlopen()s its match/target extensions: their libraries (libm, ...) are needed too.
+    bins="/usr/sbin/xtables-nft-multi /usr/sbin/nft /usr/sbin/conntrack /usr/bin/ip /usr/sbin/ip $(ls /usr/lib/x86_64-linux-gnu/xtables/*.so)"
     files=""
     for b in $bins; do [ -e "$b" ] && files="$files $b $(ldd "$b" | awk "/=>/ {print \$3} /ld-linux/ {print \$1}")"; done
     tar -chf - $files /usr/lib/x86_64-linux-gnu/xtables /etc/ethertypes /etc/protocols /etc/services 2>/dev/null
@@ -159,5 +160,9 @@ assemble() {
 phase assemble assemble
 
 log "built $image"
+# Older offline node images are dead weight (about 1 GB each); keep those a container still uses.
+for old in $(docker images dualstack-conformance/node --format '{{.Repository}}:{{.Tag}}' | grep -vx "$image"); do
+  docker rmi "$old" >/dev/null 2>&1 && log "removed older $old" || true
+done
 for p in rootfs binaries component-images assemble; do printf '[node-image]   %-17s %5ss\n' "$p" "${phase_seconds[$p]}" >&2; done
 echo "$image"

@@ -101,8 +101,15 @@ export async function smoke(rec: ClusterRecord, kubectl: string): Promise<boolea
       if (!sameList(clusterIPs.map(familyOf), want)) fail(`clusterIPs=[${clusterIPs.join(', ')}] ipFamilies=[${(svc.spec.ipFamilies ?? []).join(', ')}]`);
       return clusterIPs.join(', ');
     });
-    const get = (from: PodJson, target: string) =>
-      k('-n', ns, 'exec', from.metadata.name, '--', 'wget', '-q', '-O', '-', '-T', '5', `http://${target}/hostname`);
+    // Retried for a bounded time: kube-proxy programs a new Service a moment after it is created.
+    // busybox 1.35's wget crashes with -T, so the timeout applet bounds each try.
+    const get = (from: PodJson, target: string) => {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const r = k('-n', ns, 'exec', from.metadata.name, '--', 'timeout', '5', 'wget', '-q', '-O', '-', `http://${target}/hostname`);
+        if (r.status === 0 || Date.now() > deadline) return r;
+      }
+    };
     for (const ip of clusterIPs) {
       check(`${a.metadata.name} -> service smoke (${hostPort(ip, 80)}) over ${familyOf(ip)}`, () => {
         const r = get(a, hostPort(ip, 80));
