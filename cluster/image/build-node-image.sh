@@ -4,6 +4,7 @@
 # Usage: build-node-image.sh            prints the image reference on stdout (builds only what is missing)
 #        build-node-image.sh --ref      prints the reference it would build, builds nothing
 set -euo pipefail
+# DSC_REBUILD=1 ignores images already in docker (a cold build, with an empty DSC_CACHE and Go caches).
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/versions.env"
 cache=${DSC_CACHE:-$HOME/.cache/dualstack-conformance}
@@ -14,7 +15,7 @@ log() { printf '[node-image] %s\n' "$*" >&2; }
 key=$(cd "$here" && find versions.env image go -type f ! -name '*.md' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-12)
 image="dualstack-conformance/node:$K8S_VERSION-$key"
 if [ "${1:-}" = --ref ]; then echo "$image"; exit 0; fi
-if docker image inspect "$image" >/dev/null 2>&1; then log "cached: $image"; echo "$image"; exit 0; fi
+if [ -z "${DSC_REBUILD:-}" ] && docker image inspect "$image" >/dev/null 2>&1; then log "cached: $image"; echo "$image"; exit 0; fi
 
 declare -A phase_seconds=()
 phase() { local name=$1 start=$SECONDS; shift; "$@"; phase_seconds[$name]=$((SECONDS - start)); }

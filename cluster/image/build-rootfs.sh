@@ -18,7 +18,7 @@ packages=(
 key=$(printf '%s\n' "$DEBIAN_SUITE" "${packages[@]}" | sha256sum | cut -c1-12)
 image="dualstack-conformance/node-base:$DEBIAN_SUITE-$key"
 
-if docker image inspect "$image" >/dev/null 2>&1; then log "cached: $image"; echo "$image"; exit 0; fi
+if [ -z "${DSC_REBUILD:-}" ] && docker image inspect "$image" >/dev/null 2>&1; then log "cached: $image"; echo "$image"; exit 0; fi
 
 # The mirror this host's apt already uses (no host names hard-coded in the project).
 mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
