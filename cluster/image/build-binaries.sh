@@ -16,7 +16,12 @@ log() { printf '[build-binaries] %s\n' "$*" >&2; }
 # under go's default name (e.g. go.etcd.io/etcd/server/v3 would otherwise become "server").
 build() {
   local name=$1 out=$2 mod=$3 ldflags=$4; shift 4
-  if [ -f "$out/.complete" ]; then log "$name: cached in $out"; return; fi
+  # The marker holds what the binaries were built from (module files, our own sources, flags), so an
+  # edit to any of them rebuilds even though the directory name carries only the version.
+  local built_from
+  built_from=$( (cd "$mod" && find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) ! -name '*_test.go' \
+    | LC_ALL=C sort | xargs sha256sum; echo "$ldflags $* ${GOFLAGS:-} ${CGO_ENABLED:-}") | sha256sum | cut -c1-16)
+  if [ "$(cat "$out/.complete" 2>/dev/null)" = "$built_from" ]; then log "$name: cached in $out"; return; fi
   log "$name: building $* (log: $cache/logs/build-$name.log)"
   local start=$SECONDS p pkgs=() named=()
   for p; do case $p in *=*) named+=("$p") ;; *) pkgs+=("$p") ;; esac; done
@@ -28,7 +33,7 @@ build() {
     for p in "${named[@]}"; do go build -trimpath -ldflags "-s -w $ldflags" -o "$out/${p%%=*}" "${p#*=}" || exit; done
   ) >"$cache/logs/build-$name.log" 2>&1 \
     || { tail -20 "$cache/logs/build-$name.log" >&2; log "$name: FAILED"; return 1; }
-  touch "$out/.complete"
+  echo "$built_from" >"$out/.complete"
   log "$name: done in $((SECONDS - start))s"
 }
 

@@ -25,10 +25,13 @@ import (
 
 const (
 	netConfPath = "/etc/kube-flannel/net-conf.json"
-	subnetFile  = "/run/flannel/subnet.env"
+
 	cniConfPath = "/etc/cni/net.d/10-flannel.conflist"
 	flanneld    = "/flanneld"
 )
+
+// subnetFilePath is where flanneld writes the node's lease (a variable so tests can point it elsewhere).
+var subnetFilePath = "/run/flannel/subnet.env"
 
 // netConf is flanneld's network configuration (see flannel's pkg/subnet config).
 type netConf struct {
@@ -79,7 +82,7 @@ func writeFileAtomic(path string, data []byte) error {
 
 // readLease parses flanneld's subnet.env; ok is false until every family in order has its subnet.
 func readLease(order []string) (subnets map[string]string, mtu int, ok bool) {
-	raw, err := os.ReadFile(subnetFile)
+	raw, err := os.ReadFile(subnetFilePath)
 	if err != nil {
 		return nil, 0, false
 	}
@@ -157,7 +160,7 @@ func main() {
 	log.Printf("net-conf: %s", data)
 	enableForwarding()
 
-	args := append([]string{"--kube-subnet-mgr", "--ip-masq", "--net-config-path=" + netConfPath, "--subnet-file=" + subnetFile}, os.Args[1:]...)
+	args := append([]string{"--kube-subnet-mgr", "--ip-masq", "--net-config-path=" + netConfPath, "--subnet-file=" + subnetFilePath}, os.Args[1:]...)
 	cmd := exec.Command(flanneld, args...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	if err := cmd.Start(); err != nil {
