@@ -1,8 +1,14 @@
-// npm run selftest — the project's own tests: tool checks first, then real clusters.
+// npm run selftest — the project's own tests: tool checks first, then a matrix of real clusters, each proven
+// working by smoke, then judged by the suite against the expected-verdict table, then mutants that must be caught.
 // Each step is a named case; the last line is the plain "N passed, N failed" summary CI reads.
-import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir } from '../cluster/lib/paths.ts';
+import { parseArgs } from 'node:util';
+import { cacheDir, projectDir } from '../cluster/lib/paths.ts';
+import { snapshot, leaksSince, type Snapshot } from './leaks.ts';
+import { loadMutants, runMutant } from './mutants.ts';
+import { run, type RunResult } from './process.ts';
+import { compareVerdicts, loadTable, verdictTable, type MatrixCluster, type ObservedCheck } from './verdicts.ts';
 
 interface Case {
   name: string;
@@ -14,50 +20,130 @@ interface Case {
 const results: Case[] = [];
 const say = (msg: string) => process.stdout.write(`[selftest] ${msg}\n`);
 
-function npmRun(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn('npm', ['run', '--silent', script, ...(args.length ? ['--', ...args] : [])], {
-      stdio: 'inherit',
-      env: { ...process.env, ...env },
-    });
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
-  });
-}
-
-/** Runs one case; `expect` is the exit code that counts as a pass. */
-async function step(name: string, script: string, args: string[] = [], opts: { env?: NodeJS.ProcessEnv; expect?: number } = {}): Promise<boolean> {
+/** Records one case; `fn` returns a detail line or throws with the reason it failed. */
+async function check(name: string, fn: () => Promise<string>): Promise<boolean> {
   say(`--- ${name}`);
   const start = Date.now();
-  const code = await npmRun(script, args, opts.env);
-  const want = opts.expect ?? 0;
-  const c: Case = { name, ok: code === want, seconds: (Date.now() - start) / 1000, detail: `exit ${code}, expected ${want}` };
+  let ok = true;
+  let detail: string;
+  try {
+    detail = await fn();
+  } catch (err) {
+    ok = false;
+    detail = (err as Error).message;
+  }
+  const c: Case = { name, ok, seconds: (Date.now() - start) / 1000, detail };
   results.push(c);
-  say(`${c.ok ? 'PASS' : 'FAIL'} ${name} (${c.seconds.toFixed(1)} s, ${c.detail})`);
-  return c.ok;
+  say(`${ok ? 'PASS' : 'FAIL'} ${name} (${c.seconds.toFixed(1)} s)${detail ? `: ${detail}` : ''}`);
+  return ok;
+}
+
+const expectExit = (r: RunResult, want: number, what: string): string => {
+  if (r.code !== want) throw new Error(`${what} exited ${r.code}, expected ${want}`);
+  return `exit ${r.code}`;
+};
+
+const npm = (script: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
+  run('npm', ['run', '--silent', script, ...(args.length ? ['--', ...args] : [])], { env });
+
+function readSummary(dir: string): ObservedCheck[] {
+  const file = join(dir, 'summary.json');
+  if (!existsSync(file)) throw new Error(`no ${file}`);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { checks: ObservedCheck[] }).checks;
+}
+
+async function clusterRun(c: MatrixCluster, observedByCluster: Map<string, ObservedCheck[]>, mutantsOnly: boolean): Promise<void> {
+  const table = loadTable();
+  const name = `dsc-${c.name}`;
+  const kubeconfig = join(cacheDir, `kubeconfig-${name}`);
+  const env = { KUBECONFIG: kubeconfig };
+  const up = await check(`${c.name}: cluster:up`, async () =>
+    expectExit(await npm('cluster:up', ['--name', name, '--ip-family', c.ipFamily, '--primary', c.primary, '--kubeconfig', kubeconfig]), 0, 'cluster:up'),
+  );
+  if (!up) return;
+  try {
+    // A broken cluster is reported as broken, never as verdicts.
+    if (!(await check(`${c.name}: smoke`, async () => expectExit(await npm('smoke', ['--name', name]), 0, 'smoke')))) return;
+
+    if (!mutantsOnly) {
+      const reports = join(projectDir, 'reports', 'selftest', c.name);
+      let before: Snapshot | undefined;
+      await check(`${c.name}: suite exits ${c.exitCode}`, async () => {
+        before = await snapshot(kubeconfig);
+        return expectExit(await npm('test', [...c.suiteArgs, '--reports-dir', reports], env), c.exitCode, 'the suite');
+      });
+      await check(`${c.name}: every verdict matches the expected-verdict table`, async () => {
+        const observed = readSummary(reports);
+        observedByCluster.set(c.name, observed);
+        const mismatches = compareVerdicts(table, c.name, observed);
+        for (const m of mismatches) say(`  mismatch ${m.id}: expected ${m.expected}; observed ${m.observed}`);
+        if (mismatches.length > 0) throw new Error(`${mismatches.length} mismatch(es)`);
+        return `${observed.length} checks as expected`;
+      });
+      await check(`${c.name}: nothing leaked (namespaces, containers on the kind network)`, async () => {
+        if (!before) throw new Error('no snapshot before the run');
+        const leaks = await leaksSince(before, kubeconfig);
+        if (leaks.length > 0) throw new Error(leaks.join('; '));
+        return 'none';
+      });
+    }
+
+    for (const mutant of loadMutants().filter((m) => m.cluster === c.name)) {
+      await check(`${c.name}: mutant ${mutant.name} is killed`, async () => {
+        const outcome = await runMutant(mutant, c, env);
+        if (!outcome.killed) throw new Error(`SURVIVED: ${outcome.detail}`);
+        return outcome.detail;
+      });
+    }
+  } finally {
+    await npm('cluster:down', ['--name', name]);
+  }
 }
 
 async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      clusters: { type: 'string' },
+      'skip-tools': { type: 'boolean', default: false },
+      'mutants-only': { type: 'boolean', default: false },
+    },
+  });
   const started = Date.now();
-  await step('type-check', 'typecheck');
-  await step('lint', 'lint');
-  await step('unit tests', 'unit');
+  if (!values['skip-tools']) {
+    await check('type-check', async () => expectExit(await npm('typecheck', []), 0, 'tsc'));
+    await check('lint', async () => expectExit(await npm('lint', []), 0, 'eslint'));
+    await check('unit tests (TypeScript)', async () => expectExit(await npm('unit', []), 0, 'mocha'));
+    await check('unit tests (Go: flannel-node)', async () =>
+      expectExit(await run('go', ['test', './cmd/...'], { cwd: join(projectDir, 'cluster', 'go', 'flannel') }), 0, 'go test'),
+    );
+  }
 
-  const name = 'dsc-dual';
-  const kubeconfig = join(cacheDir, `kubeconfig-${name}`);
-  if (await step('cluster:up dual (IPv4 primary)', 'cluster:up', ['--name', name, '--ip-family', 'dual', '--kubeconfig', kubeconfig])) {
-    if (await step('smoke on dual (IPv4 primary)', 'smoke', ['--name', name])) {
-      await step('suite on dual (IPv4 primary): every check passes', 'test', ['--strict', '--lb-provider=none'], {
-        env: { KUBECONFIG: kubeconfig },
-      });
-    }
+  const table = loadTable();
+  const wanted = values.clusters?.split(',') ?? table.clusters.map((c) => c.name);
+  const observed = new Map<string, ObservedCheck[]>();
+  for (const c of table.clusters.filter((x) => wanted.includes(x.name))) await clusterRun(c, observed, values['mutants-only']!);
+
+  if (observed.size > 0) {
+    const names = [...observed.keys()];
+    const text = verdictTable(names, observed, [...table.checks.keys()]);
+    mkdirSync(join(projectDir, 'reports', 'selftest'), { recursive: true });
+    writeFileSync(join(projectDir, 'reports', 'selftest', 'verdict-table.txt'), text + '\n');
+    say('verdict table (check ids x clusters), also in reports/selftest/verdict-table.txt:');
+    process.stdout.write(text + '\n');
   }
 
   say('summary:');
-  for (const c of results) say(`  ${c.ok ? 'PASS' : 'FAIL'}  ${c.name.padEnd(60)} ${c.seconds.toFixed(1).padStart(7)} s`);
+  for (const c of results) say(`  ${c.ok ? 'PASS' : 'FAIL'}  ${c.name.padEnd(72)} ${c.seconds.toFixed(1).padStart(7)} s`);
   const failed = results.filter((c) => !c.ok).length;
   say(`total ${((Date.now() - started) / 1000).toFixed(0)} s`);
   process.stdout.write(`selftest: ${results.length - failed} passed, ${failed} failed\n`);
   return failed === 0 ? 0 : 1;
 }
 
-main().then((code) => process.exit(code));
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`selftest: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

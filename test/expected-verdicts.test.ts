@@ -41,7 +41,7 @@ describe('expected-verdict table: the rule and the catalog', function () {
         const cell = table.checks.get(check.id)!.get(cluster.name)!;
         if (cell.verdict !== 'passed') {
           expect(cell.verdict, `${check.id} on ${cluster.name}`).to.equal('skipped');
-          expect(check.skipsWithout, `${check.id} may only skip for an optional capability`).to.not.be.empty;
+          expect(check.skipsWithout.length, `${check.id} may only skip for an optional capability`).to.be.greaterThan(0);
         }
       }
       expect(table.clusters.filter((c) => c.ipFamily === 'dual').every((c) => c.suiteArgs.includes('--strict'))).to.equal(true);

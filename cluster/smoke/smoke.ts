@@ -75,7 +75,6 @@ export async function smoke(rec: ClusterRecord, kubectl: string): Promise<boolea
     }
 
     // Two agnhost servers, one per node, and a Service in front of them.
-    const create = k('apply', '-f', '-');
     const apply = capture(kubectl, ['--kubeconfig', rec.kubeconfig, '--context', `kind-${rec.name}`, 'apply', '-f', '-'],
       smokeManifest(ns, nodes.map((n) => n.metadata.name), want));
     if (apply.status !== 0) throw new Error(`creating smoke objects failed: ${apply.stderr.trim()}`);

@@ -1,0 +1,66 @@
+// Mutants: patches kept in selftest/mutants/ that break one judgement of the suite. Each is applied to a temporary
+// copy of the project and run against the cluster where it must be caught: the verdicts then differ from the
+// expected-verdict table (or the exit code does). A mutant that matches the table survived: a check that cannot fail.
+import { loadYaml } from '@kubernetes/client-node';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { projectDir } from '../cluster/lib/paths.ts';
+import { run } from './process.ts';
+import { compareVerdicts, loadTable, type MatrixCluster, type ObservedCheck } from './verdicts.ts';
+
+export interface Mutant {
+  name: string;
+  patch: string;
+  cluster: string;
+  breaks: string;
+}
+
+const mutantsDir = join(projectDir, 'selftest', 'mutants');
+
+export function loadMutants(): Mutant[] {
+  return loadYaml<{ mutants: Mutant[] }>(readFileSync(join(mutantsDir, 'mutants.yaml'), 'utf8')).mutants;
+}
+
+/** The project's files as git sees them (tracked and new), without node_modules and reports. */
+function copyProject(to: string): void {
+  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: projectDir, encoding: 'utf8' })
+    .split('\0')
+    .filter(Boolean);
+  for (const f of files) {
+    mkdirSync(dirname(join(to, f)), { recursive: true });
+    try {
+      copyFileSync(join(projectDir, f), join(to, f));
+    } catch {
+      // a file deleted in the work tree but still tracked: nothing to copy
+    }
+  }
+  symlinkSync(join(projectDir, 'node_modules'), join(to, 'node_modules'));
+}
+
+export async function runMutant(m: Mutant, cluster: MatrixCluster, env: NodeJS.ProcessEnv): Promise<{ killed: boolean; detail: string }> {
+  const dir = mkdtempSync(join(tmpdir(), `dsc-mutant-${m.name}-`));
+  try {
+    copyProject(dir);
+    execFileSync('git', ['apply', '--verbose', join(mutantsDir, m.patch)], { cwd: dir, stdio: 'inherit' });
+    const reports = join(dir, 'reports');
+    const r = await run(join(dir, 'node_modules', '.bin', 'tsx'), ['bin/dualstack-conformance.ts', ...cluster.suiteArgs, '--reports-dir', reports], {
+      cwd: dir,
+      env,
+    });
+    let observed: ObservedCheck[] = [];
+    try {
+      observed = (JSON.parse(readFileSync(join(reports, 'summary.json'), 'utf8')) as { checks: ObservedCheck[] }).checks;
+    } catch {
+      return { killed: r.code !== cluster.exitCode, detail: `no summary.json; exit ${r.code}` };
+    }
+    const mismatches = compareVerdicts(loadTable(), cluster.name, observed);
+    const killedBy = mismatches.map((x) => `${x.id} (expected ${x.expected}, observed ${x.observed.split(':')[0]})`);
+    if (mismatches.length > 0) return { killed: true, detail: `killed by ${killedBy.join(', ')} on ${cluster.name} — ${m.breaks}` };
+    if (r.code !== cluster.exitCode) return { killed: true, detail: `killed by the exit code ${r.code} on ${cluster.name} — ${m.breaks}` };
+    return { killed: false, detail: `every verdict matched the table on ${cluster.name} — ${m.breaks}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,432 @@
+// The check catalog, as data. Specs register their `it`s from it, docs/checks.md is generated from it, and the
+// stable ids are what reports, summary.json and selftest's expected-verdict table are keyed by.
+//
+// A per-family entry expands to one check per family (`conn.clusterip` -> `conn.clusterip.ipv4`,
+// `conn.clusterip.ipv6`); each such check needs its own family. `requires: 'both'` checks need both families;
+// `requires: 'none'` checks judge something every cluster must get right, single-stack or not.
+import { ALL_FAMILIES, familySlug, type IpFamily } from './ip.ts';
+
+export type CheckArea = 'nodes' | 'pods' | 'services' | 'connectivity' | 'dns' | 'loadbalancer';
+
+/** Optional capabilities: the only reasons a check may be skipped (and which --strict turns into failures). */
+export type Capability = 'node-ipam' | 'multiple-nodes' | 'lb-provider' | 'api-served';
+
+export const CAPABILITY_DESCRIPTIONS: Readonly<Record<Capability, string>> = {
+  'node-ipam': 'node IPAM (nodes carry spec.podCIDRs; some CNIs allocate pod addresses themselves)',
+  'multiple-nodes': 'two or more schedulable nodes',
+  'lb-provider': 'a LoadBalancer provider (cloud controller, MetalLB, ...)',
+  'api-served': 'an API field or resource this Kubernetes version may not serve',
+};
+
+interface CheckSpecBase {
+  readonly id: string;
+  readonly area: CheckArea;
+  /** Sentence after the id; `{family}` is replaced by IPv4/IPv6 in per-family checks. */
+  readonly title: string;
+  /** What exactly is judged, for the catalog. */
+  readonly verifies: string;
+  /** The step of the "Validate IPv4/IPv6 dual-stack" page this automates, or null when it goes beyond the page. */
+  readonly pageStep: string | null;
+  /** The closest upstream e2e test (test/e2e/network), or null when upstream has none. */
+  readonly upstream: string | null;
+  /** Likely causes and fixes when it fails. */
+  readonly causes: readonly string[];
+  /** Optional capabilities whose absence skips the check (with the reason). */
+  readonly skipsWithout?: readonly Capability[];
+}
+
+export type CheckSpec =
+  | (CheckSpecBase & { readonly perFamily: true })
+  | (CheckSpecBase & { readonly perFamily: false; readonly requires: 'both' | 'none' | IpFamily });
+
+export interface CheckInstance {
+  readonly id: string;
+  readonly baseId: string;
+  readonly area: CheckArea;
+  /** Set on per-family checks. */
+  readonly family: IpFamily | undefined;
+  /** Families the cluster must have for this check to pass; empty for family-independent checks. */
+  readonly requiresFamilies: readonly IpFamily[];
+  readonly title: string;
+  readonly verifies: string;
+  readonly pageStep: string | null;
+  readonly upstream: string | null;
+  readonly causes: readonly string[];
+  readonly skipsWithout: readonly Capability[];
+}
+
+const PAGE_NODES = 'Validate addressing › Validate node addressing';
+const PAGE_PODS = 'Validate addressing › Validate Pod addressing';
+const PAGE_SERVICES = 'Validate Services';
+const PAGE_LB = 'Validate Services › Create a dual-stack load balanced Service';
+const UPSTREAM = 'test/e2e/network/dual_stack.go';
+
+export const CHECK_SPECS: readonly CheckSpec[] = [
+  // Nodes
+  {
+    id: 'node.podcidrs.families',
+    area: 'nodes',
+    perFamily: false,
+    requires: 'both',
+    title: 'every node is allocated one IPv4 and one IPv6 block in spec.podCIDRs',
+    verifies: 'Each node lists exactly two spec.podCIDRs, one per family (IPv4-mapped or malformed blocks count as neither).',
+    pageStep: `${PAGE_NODES}: kubectl get nodes <node> -o go-template='{{range .spec.podCIDRs}}…' shows one IPv4 and one IPv6 block`,
+    upstream: null, // dual_stack.go once had a node podCIDRs test; it was removed because node IPAM is optional.
+    causes: [
+      'kube-controller-manager --cluster-cidr lists one family only: give it both, e.g. 10.244.0.0/16,fd00:10:244::/56',
+      '--allocate-node-cidrs is off (CNI does its own IPAM): the check is then skipped, not failed',
+      '--node-cidr-mask-size-ipv6 larger than the IPv6 cluster CIDR allows: controller-manager logs say so',
+    ],
+    skipsWithout: ['node-ipam'],
+  },
+  {
+    id: 'node.podcidr.first',
+    area: 'nodes',
+    perFamily: false,
+    requires: 'none',
+    title: "every node's spec.podCIDR equals spec.podCIDRs[0]",
+    verifies: 'The singular field mirrors the first entry of the plural one, as the API guarantees for old clients.',
+    pageStep: PAGE_NODES,
+    upstream: null,
+    causes: ['A controller or admission webhook that rewrites node specs inconsistently'],
+    skipsWithout: ['node-ipam'],
+  },
+  {
+    id: 'node.internalip.families',
+    area: 'nodes',
+    perFamily: false,
+    requires: 'both',
+    title: 'every node reports an IPv4 and an IPv6 InternalIP',
+    verifies: 'status.addresses of each node holds an InternalIP of each family.',
+    pageStep: `${PAGE_NODES}: kubectl get nodes <node> -o go-template='{{range .status.addresses}}…' shows InternalIPs of both families`,
+    upstream: `${UPSTREAM}: "should have ipv4 and ipv6 internal node ip"`,
+    causes: [
+      'kubelet --node-ip names one address only: pass both, e.g. --node-ip=10.89.0.2,fc00:f853:ccd:e793::2',
+      'The node has no global IPv6 address on its primary interface (check `ip -6 addr` on the node)',
+      'A cloud provider that reports one family only',
+    ],
+  },
+  // Pods
+  {
+    id: 'pod.podips.families',
+    area: 'pods',
+    perFamily: false,
+    requires: 'both',
+    title: 'a pod gets one IPv4 and one IPv6 address in status.podIPs',
+    verifies: "pod01's status.podIPs holds exactly two addresses of different families.",
+    pageStep: `${PAGE_PODS}: kubectl get pods pod01 -o go-template='{{range .status.podIPs}}…'`,
+    upstream: `${UPSTREAM}: "should create pod, add ipv6 and ipv4 ip to pod ips"`,
+    causes: [
+      'The CNI is configured for one family (e.g. its IPAM ranges list only IPv4)',
+      'Node podCIDRs hold one family (see node.podcidrs.families)',
+    ],
+  },
+  {
+    id: 'pod.podip.first',
+    area: 'pods',
+    perFamily: false,
+    requires: 'none',
+    title: "a pod's status.podIP equals status.podIPs[0]",
+    verifies: 'The singular field mirrors the first entry of the plural one.',
+    pageStep: PAGE_PODS,
+    upstream: `${UPSTREAM}: "should create pod, add ipv6 and ipv4 ip to pod ips"`,
+    causes: ['A kubelet or CRI runtime that reports pod IPs in an inconsistent order'],
+  },
+  {
+    id: 'pod.podips.in-node-cidr',
+    area: 'pods',
+    perFamily: true,
+    title: "a pod's {family} address lies inside its node's {family} pod CIDR",
+    verifies: "pod01's {family} podIP is contained in the {family} entry of its node's spec.podCIDRs.",
+    pageStep: PAGE_PODS,
+    upstream: null,
+    causes: [
+      "The CNI's IPAM ignores the node's podCIDRs (own ranges, or host-local configured with another subnet)",
+      'Stale CNI configuration on the node from an earlier single-stack setup',
+    ],
+    skipsWithout: ['node-ipam'],
+  },
+  {
+    id: 'pod.hostips.families',
+    area: 'pods',
+    perFamily: false,
+    requires: 'both',
+    title: "a pod's status.hostIPs holds its node's IPv4 and IPv6 InternalIPs",
+    verifies: "pod01's status.hostIPs has one address of each family, each an InternalIP of the pod's node.",
+    pageStep: null,
+    upstream: `${UPSTREAM}: "should create pod, add ipv6 and ipv4 ip to host ips"`,
+    causes: ['kubelet --node-ip lists one family', 'Kubernetes older than 1.29 (status.hostIPs not served: skipped)'],
+    skipsWithout: ['api-served'],
+  },
+  {
+    id: 'pod.env.podips',
+    area: 'pods',
+    perFamily: false,
+    requires: 'both',
+    title: 'MY_POD_IPS from the downward API lists the IPv4 and IPv6 pod address, in status.podIPs order',
+    verifies:
+      '`env` in pod01 shows MY_POD_IPS (fieldRef status.podIPs) equal to status.podIPs joined by commas, in order, with both families.',
+    pageStep: `${PAGE_PODS}: MY_POD_IPS from fieldPath status.podIPs (the page's \`set | grep\` needs a shell; \`env\` does not)`,
+    upstream: null,
+    causes: ['The pod has one family (see pod.podips.families)', 'A kubelet that predates status.podIPs in the downward API'],
+  },
+  {
+    id: 'pod.etchosts.header',
+    area: 'pods',
+    perFamily: false,
+    requires: 'none',
+    title: "a pod's /etc/hosts is managed by the kubelet",
+    verifies: '`cat /etc/hosts` in pod01 starts with "# Kubernetes-managed hosts file.".',
+    pageStep: `${PAGE_PODS}: kubectl exec pod01 -- cat /etc/hosts`,
+    upstream: null,
+    causes: ['The container runtime mounts its own hosts file (runtime not integrated with the kubelet)'],
+  },
+  {
+    id: 'pod.etchosts',
+    area: 'pods',
+    perFamily: true,
+    title: "a pod's /etc/hosts maps its {family} address to its hostname",
+    verifies: "pod01's /etc/hosts has a line mapping its {family} podIP to the hostname pod01.",
+    pageStep: `${PAGE_PODS}: kubectl exec pod01 -- cat /etc/hosts lists both pod addresses`,
+    upstream: null,
+    causes: ['The pod has no {family} address', 'A kubelet that writes only the primary pod IP'],
+  },
+  {
+    id: 'pod.hostnetwork.podips',
+    area: 'pods',
+    perFamily: false,
+    requires: 'both',
+    title: "a hostNetwork pod's podIPs are its node's IPv4 and IPv6 InternalIPs",
+    verifies: "The hostnet pod's status.podIPs has one address per family, each equal to its node's InternalIP of that family.",
+    pageStep: null,
+    upstream: null,
+    causes: ['kubelet --node-ip lists one family'],
+  },
+  // Services
+  {
+    id: 'svc.default.primary',
+    area: 'services',
+    perFamily: false,
+    requires: 'none',
+    title: "a Service without ipFamilies gets SingleStack in the cluster's first service family",
+    verifies:
+      'dual-stack-default-svc (the page\'s default Service) gets ipFamilyPolicy SingleStack, ipFamilies [primary] and one clusterIP of that family inside its service range.',
+    pageStep: `${PAGE_SERVICES}: dual-stack-default-svc.yaml gets the family of the first --service-cluster-ip-range`,
+    upstream: `${UPSTREAM}: "should create a single stack service with cluster ip from primary service range"`,
+    causes: ['A mutating webhook that sets ipFamilies', 'kube-apiserver --service-cluster-ip-range order differs from what you expect'],
+  },
+  {
+    id: 'svc.single',
+    area: 'services',
+    perFamily: true,
+    title: 'a Service with ipFamilies [{family}] gets one {family} clusterIP',
+    verifies:
+      'The SingleStack [{family}] Service gets ipFamilies [{family}] and exactly one clusterIP, of {family}, inside the {family} service range.',
+    pageStep: `${PAGE_SERVICES}: dual-stack-ipv6-svc.yaml (ipFamily: IPv6 on the page; ipFamilies [IPv6] today) and its IPv4 twin`,
+    upstream: `${UPSTREAM}: "should create service with ipv4 cluster ip" / "should create service with ipv6 cluster ip"`,
+    causes: ['kube-apiserver --service-cluster-ip-range lacks an {family} range', 'The ServiceCIDR objects lack an {family} range'],
+  },
+  {
+    id: 'svc.prefer.dual',
+    area: 'services',
+    perFamily: false,
+    requires: 'both',
+    title: 'a PreferDualStack Service gets an IPv4 and an IPv6 clusterIP, primary family first',
+    verifies: 'dual-stack-prefer-dual-svc gets ipFamilies of both families, primary first, and clusterIPs in the same order.',
+    pageStep: null,
+    upstream: null,
+    causes: ['kube-apiserver --service-cluster-ip-range lists one family (PreferDualStack then silently stays single-stack)'],
+  },
+  {
+    id: 'svc.require.ipv4-ipv6',
+    area: 'services',
+    perFamily: false,
+    requires: 'both',
+    title: 'a RequireDualStack [IPv4, IPv6] Service gets clusterIPs in that order',
+    verifies: 'clusterIPs[0] is IPv4 and clusterIPs[1] is IPv6, matching ipFamilies; each inside its service range.',
+    pageStep: null,
+    upstream: `${UPSTREAM}: "should create service with ipv4,v6 cluster ip"`,
+    causes: ['kube-apiserver --service-cluster-ip-range lists one family: the API rejects RequireDualStack'],
+  },
+  {
+    id: 'svc.require.ipv6-ipv4',
+    area: 'services',
+    perFamily: false,
+    requires: 'both',
+    title: 'a RequireDualStack [IPv6, IPv4] Service gets clusterIPs in that order',
+    verifies: 'clusterIPs[0] is IPv6 and clusterIPs[1] is IPv4, matching ipFamilies; each inside its service range.',
+    pageStep: null,
+    upstream: `${UPSTREAM}: "should create service with ipv6,v4 cluster ip"`,
+    causes: ['kube-apiserver --service-cluster-ip-range lists one family: the API rejects RequireDualStack'],
+  },
+  {
+    id: 'svc.endpointslices',
+    area: 'services',
+    perFamily: true,
+    title: 'every Service with an {family} clusterIP has an {family} EndpointSlice holding its backends',
+    verifies:
+      'For each selector Service whose ipFamilies include {family}, EndpointSlices of addressType {family} list exactly the ready backends\' {family} addresses.',
+    pageStep: null,
+    upstream: `${UPSTREAM}: "should create service with ipv4,v6 cluster ip" (EndpointSlice per family)`,
+    causes: ['Pods have no {family} address', 'kube-controller-manager EndpointSlice controller not running or lagging'],
+  },
+  // Connectivity
+  {
+    id: 'conn.clusterip',
+    area: 'connectivity',
+    perFamily: true,
+    title: "a client pod reaches every Service's {family} clusterIP on port 80",
+    verifies: 'From the client pod, HTTP GET http://<{family} clusterIP>:80/hostname answers with a backend\'s name, for every Service with an {family} clusterIP.',
+    pageStep: `${PAGE_SERVICES}: "verify the Service is reachable on its IP and port"`,
+    upstream: `${UPSTREAM}: "Granular Checks: Services Secondary IP Family: should function for pod-Service: http"`,
+    causes: [
+      'kube-proxy not programming {family} rules (check its logs and --cluster-cidr)',
+      'Missing {family} forwarding on nodes (net.ipv6.conf.all.forwarding=1)',
+    ],
+  },
+  {
+    id: 'conn.pod-to-pod',
+    area: 'connectivity',
+    perFamily: true,
+    title: "a pod reaches a pod on another node at its {family} address",
+    verifies: 'From the client pod, HTTP GET to a backend on another node at its {family} podIP:9376 answers with that backend\'s name.',
+    pageStep: null,
+    upstream: `${UPSTREAM}: "should be able to reach pod on ipv4 and ipv6 ip"`,
+    causes: ['CNI routes between nodes missing for {family}', 'Node firewall dropping {family} forwarded traffic'],
+    skipsWithout: ['multiple-nodes'],
+  },
+  {
+    id: 'conn.nodeport',
+    area: 'connectivity',
+    perFamily: true,
+    title: "a pod reaches a NodePort Service on every node's {family} address",
+    verifies: 'From the client pod, HTTP GET to each node\'s {family} InternalIP:nodePort answers with a backend\'s name.',
+    pageStep: null,
+    upstream: `${UPSTREAM}: "Granular Checks: Services Secondary IP Family: should function for node-Service: http"`,
+    causes: ['kube-proxy --nodeport-addresses excludes {family}', 'Node firewall blocking the NodePort range for {family}'],
+  },
+  {
+    id: 'conn.hostnetwork-clusterip',
+    area: 'connectivity',
+    perFamily: true,
+    title: 'a hostNetwork pod reaches an {family} clusterIP',
+    verifies: 'From the hostnet pod (node network namespace), HTTP GET to the PreferDualStack Service\'s {family} clusterIP:80 answers with a backend\'s name.',
+    pageStep: null,
+    upstream: `${UPSTREAM}: "Granular Checks: Services Secondary IP Family: should function for node-Service: http"`,
+    causes: ['kube-proxy lacks {family} rules for traffic from the host (OUTPUT chain)', 'No {family} route from the node to pod networks'],
+  },
+  {
+    id: 'conn.hairpin',
+    area: 'connectivity',
+    perFamily: true,
+    title: "a backend reaches itself through its own Service's {family} clusterIP (hairpin)",
+    verifies: 'From the hairpin pod, HTTP GET to hairpin-svc\'s {family} clusterIP:80 answers with its own name.',
+    pageStep: null,
+    upstream: 'test/e2e/network/service.go: "should allow pods to hairpin back to themselves through services"',
+    causes: ['Bridge hairpin mode off on pod interfaces (CNI setting hairpinMode)', 'kube-proxy --hairpin-mode mismatch'],
+  },
+  // DNS
+  {
+    id: 'dns.service',
+    area: 'dns',
+    perFamily: true,
+    title: "a dual-stack Service's name resolves to its {family} clusterIP",
+    verifies: 'From the client pod, nslookup of the PreferDualStack Service\'s FQDN for the {family} record type (A or AAAA) returns exactly its {family} clusterIP.',
+    pageStep: null,
+    upstream: null,
+    causes: ['CoreDNS too old for dual-stack Services', 'The Service has no {family} clusterIP (see svc.prefer.dual)'],
+  },
+  {
+    id: 'dns.headless',
+    area: 'dns',
+    perFamily: true,
+    title: "a headless dual-stack Service's name resolves to its pods' {family} addresses",
+    verifies: 'From the client pod, nslookup of the headless Service\'s FQDN for the {family} record type returns exactly the backends\' {family} podIPs.',
+    pageStep: null,
+    upstream: null,
+    causes: ['EndpointSlices lack {family} (see svc.endpointslices)', 'CoreDNS not watching EndpointSlices of both families'],
+  },
+  // LoadBalancer
+  {
+    id: 'lb.ipv6.external-ip',
+    area: 'loadbalancer',
+    perFamily: false,
+    requires: 'IPv6',
+    title: "the page's IPv6 LoadBalancer Service gets an IPv6 clusterIP and an IPv6 external IP",
+    verifies: 'dual-stack-ipv6-lb-svc gets an IPv6 clusterIP and status.loadBalancer.ingress with an IPv6 address within the loadBalancer timeout.',
+    pageStep: `${PAGE_LB}: dual-stack-ipv6-lb-svc.yaml gets IPv6 CLUSTER-IP and EXTERNAL-IP`,
+    upstream: null,
+    causes: ['The LB provider has no IPv6 address pool', 'The provider ignores Services whose ipFamilies are [IPv6]'],
+    skipsWithout: ['lb-provider'],
+  },
+  {
+    id: 'lb.ipv6.reachable',
+    area: 'loadbalancer',
+    perFamily: false,
+    requires: 'IPv6',
+    title: "the page's IPv6 LoadBalancer Service answers on its external IP",
+    verifies: 'From the client pod, HTTP GET to the IPv6 external IP on port 80 answers with a backend\'s name.',
+    pageStep: `${PAGE_LB}: "verify the Service is reachable on its IP and port"`,
+    upstream: null,
+    causes: ['The provider announces the IPv6 address but does not route it', 'kube-proxy lacks rules for the LB IP'],
+    skipsWithout: ['lb-provider'],
+  },
+];
+
+export function expandCheck(spec: CheckSpec): CheckInstance[] {
+  const fill = (text: string, family: IpFamily | undefined): string => (family ? text.replaceAll('{family}', family) : text);
+  const base = {
+    baseId: spec.id,
+    area: spec.area,
+    pageStep: spec.pageStep,
+    upstream: spec.upstream,
+    skipsWithout: spec.skipsWithout ?? [],
+  };
+  if (spec.perFamily) {
+    return ALL_FAMILIES.map((family) => ({
+      ...base,
+      id: `${spec.id}.${familySlug(family)}`,
+      family,
+      requiresFamilies: [family],
+      title: fill(spec.title, family),
+      verifies: fill(spec.verifies, family),
+      causes: spec.causes.map((cause) => fill(cause, family)),
+    }));
+  }
+  const requiresFamilies: IpFamily[] =
+    spec.requires === 'both' ? [...ALL_FAMILIES] : spec.requires === 'none' ? [] : [spec.requires];
+  return [{ ...base, id: spec.id, family: undefined, requiresFamilies, title: spec.title, verifies: spec.verifies, causes: spec.causes }];
+}
+
+export const CHECKS: readonly CheckInstance[] = CHECK_SPECS.flatMap(expandCheck);
+
+const byId = new Map(CHECKS.map((check) => [check.id, check]));
+
+export function checkById(id: string): CheckInstance {
+  const check = byId.get(id);
+  if (!check) throw new Error(`unknown check id "${id}" (not in support/checks.ts)`);
+  return check;
+}
+
+/** The `it` title: the stable id in brackets, then the sentence. */
+export function checkTitle(check: CheckInstance): string {
+  return `[${check.id}] ${check.title}`;
+}
+
+/** The check id at the start of a test title, or undefined. */
+export function checkIdOfTitle(title: string): string | undefined {
+  if (!title.startsWith('[')) return undefined;
+  const close = title.indexOf(']');
+  const id = close > 1 ? title.slice(1, close) : undefined;
+  return id !== undefined && byId.has(id) ? id : undefined;
+}
+
+/** Whether a `--family` selection runs this check: family-independent checks and checks of that family only. */
+export function selectedByFamily(check: CheckInstance, family: IpFamily | undefined): boolean {
+  if (family === undefined) return true;
+  return check.requiresFamilies.every((required) => required === family);
+}
+
+export function familyDependent(check: CheckInstance): boolean {
+  return check.requiresFamilies.length > 0;
+}

@@ -1,0 +1,157 @@
+// Turns a connectivity scenario (data, support/expectations.ts) and a family into concrete probes over the observed
+// state: who probes from which address, which destinations, and who must answer. Pure, so the planning of every
+// scenario × family is unit-tested without a cluster.
+import type { V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { Capability } from './checks.ts';
+import type { CreatedService } from './deploy.ts';
+import {
+  BACKEND_CLUSTERIP_SERVICES,
+  BACKEND_PORT,
+  BACKEND_ROLES,
+  SERVICE_PORT,
+  SERVICES,
+  type ConnectivityScenario,
+  type PodRole,
+} from './expectations.ts';
+import { nodeAddressing } from './families.ts';
+import { formatList, type IpFamily } from './ip.ts';
+import { clusterIpOfFamily, podIPsOf, podIpOfFamily } from './judgements.ts';
+import type { ProbeDestination, ProbeSource } from './probes.ts';
+
+export interface PlannedProbe {
+  readonly destination: ProbeDestination;
+  /** Hostnames that may answer GET /hostname. */
+  readonly responders: readonly string[];
+}
+
+export interface ProbePlan {
+  readonly source: ProbeSource | undefined;
+  readonly probes: readonly PlannedProbe[];
+  /** Why (part of) the scenario cannot be probed in this family; these fail the check. */
+  readonly problems: readonly string[];
+  readonly skip: { readonly capability: Capability; readonly reason: string } | undefined;
+}
+
+export interface ObservedState {
+  readonly pods: Readonly<Record<PodRole, V1Pod>>;
+  readonly services: ReadonlyMap<string, CreatedService>;
+  readonly nodes: readonly V1Node[];
+  readonly schedulableNodes: readonly string[];
+}
+
+function podName(pod: V1Pod): string {
+  return pod.metadata?.name ?? '?';
+}
+
+/** "svc x: rejected (...)" or "svc x: clusterIPs=[...]", for messages about a missing family. */
+function describeService(name: string, created: CreatedService | undefined): string {
+  if (!created) return `svc ${name}: not created`;
+  if (!created.service) return `svc ${name}: rejected (${created.rejection ?? 'unknown reason'})`;
+  return `svc ${name}: clusterIPs=${formatList(created.service.spec?.clusterIPs)}`;
+}
+
+function serviceTarget(
+  name: string,
+  created: CreatedService | undefined,
+  family: IpFamily,
+  responders: readonly string[],
+): PlannedProbe | string {
+  const service: V1Service | undefined = created?.service;
+  const ip = service ? clusterIpOfFamily(service, family) : undefined;
+  if (ip === undefined) return `${describeService(name, created)}; no ${family} clusterIP to probe`;
+  return { destination: { label: `svc ${name}`, address: ip, port: SERVICE_PORT }, responders };
+}
+
+export function planProbes(scenario: ConnectivityScenario, family: IpFamily, state: ObservedState): ProbePlan {
+  const sourcePod = state.pods[scenario.from];
+  const sourceAddress = podIpOfFamily(sourcePod, family);
+  const problems: string[] = [];
+  const source: ProbeSource | undefined = sourceAddress ? { pod: sourcePod, address: sourceAddress } : undefined;
+  if (!source) {
+    problems.push(`pod ${podName(sourcePod)} has no ${family} address to probe from: status.podIPs=${formatList(podIPsOf(sourcePod))}`);
+  }
+  const backendNames = BACKEND_ROLES.map((role) => podName(state.pods[role]));
+  const responders = (targetPod?: V1Pod): string[] => {
+    switch (scenario.responder) {
+      case 'any-backend':
+        return backendNames;
+      case 'source':
+        return [podName(sourcePod)];
+      case 'target-pod':
+        return targetPod ? [podName(targetPod)] : backendNames;
+    }
+  };
+  const probes: PlannedProbe[] = [];
+  const add = (target: PlannedProbe | string): void => {
+    if (typeof target === 'string') problems.push(target);
+    else probes.push(target);
+  };
+
+  switch (scenario.to) {
+    case 'backend-service-cluster-ips': {
+      const targets = BACKEND_CLUSTERIP_SERVICES.map((name) => serviceTarget(name, state.services.get(name), family, responders()));
+      const reachable = targets.filter((target): target is PlannedProbe => typeof target !== 'string');
+      // Services of the other family only are expected to lack this family; the check fails only when none has it.
+      if (reachable.length === 0) problems.push(`no backend Service has an ${family} clusterIP: ${targets.join('; ')}`);
+      probes.push(...reachable);
+      break;
+    }
+    case 'backend-on-other-node': {
+      if (state.schedulableNodes.length < 2) {
+        return {
+          source,
+          probes: [],
+          problems: [],
+          skip: {
+            capability: 'multiple-nodes',
+            reason: `only one schedulable node (${state.schedulableNodes.join(', ') || 'none'}): no pod on another node to reach`,
+          },
+        };
+      }
+      const sourceNode = sourcePod.spec?.nodeName;
+      const remote = BACKEND_ROLES.map((role) => state.pods[role]).filter((pod) => pod.spec?.nodeName !== sourceNode);
+      if (remote.length === 0) {
+        problems.push(`every backend runs on ${sourceNode ?? '?'}, the source's node, although ${state.schedulableNodes.length} nodes are schedulable`);
+      }
+      for (const pod of remote) {
+        const ip = podIpOfFamily(pod, family);
+        if (ip === undefined) problems.push(`pod ${podName(pod)} has no ${family} address: status.podIPs=${formatList(podIPsOf(pod))}`);
+        else add({ destination: { label: `${podName(pod)} on ${pod.spec?.nodeName ?? '?'}`, address: ip, port: BACKEND_PORT }, responders: responders(pod) });
+      }
+      break;
+    }
+    case 'nodeport-on-every-node': {
+      const created = state.services.get(SERVICES.nodePort);
+      const service = created?.service;
+      const nodePort = service?.spec?.ports?.[0]?.nodePort;
+      if (!service || nodePort === undefined) {
+        problems.push(`${describeService(SERVICES.nodePort, created)}; no nodePort`);
+        break;
+      }
+      if (!(service.spec?.ipFamilies ?? []).includes(family)) {
+        problems.push(`svc ${SERVICES.nodePort}: ipFamilies=[${(service.spec?.ipFamilies ?? []).join(',')}]; no ${family} NodePort`);
+        break;
+      }
+      for (const node of state.nodes) {
+        const addressing = nodeAddressing(node);
+        const [ip] = addressing.internalIpsByFamily[family];
+        if (ip === undefined) problems.push(`node ${addressing.name} has no ${family} InternalIP: ${formatList(addressing.internalIPs)}`);
+        else add({ destination: { label: `node ${addressing.name} nodePort`, address: ip, port: nodePort }, responders: responders() });
+      }
+      break;
+    }
+    case 'prefer-service-cluster-ip':
+      add(serviceTarget(SERVICES.prefer, state.services.get(SERVICES.prefer), family, responders()));
+      break;
+    case 'own-service-cluster-ip':
+      add(serviceTarget(SERVICES.hairpin, state.services.get(SERVICES.hairpin), family, responders()));
+      break;
+  }
+  return { source, probes, problems, skip: undefined };
+}
+
+/** Why an answer is wrong, or undefined when one of the expected responders answered. */
+export function judgeResponder(answer: string, responders: readonly string[]): string | undefined {
+  if (responders.includes(answer)) return undefined;
+  return `answered "${answer}", expected ${responders.length === 1 ? `"${responders[0]}"` : `one of ${responders.map((r) => `"${r}"`).join(', ')}`}`;
+}

@@ -1,0 +1,165 @@
+// Creates every fixture of a run concurrently, then waits once for all pods to be Ready. A Service the API rejects
+// (e.g. [IPv6] on an IPv4-only cluster) is recorded, not thrown: the checks about it fail with the API's reason,
+// while every other check still runs.
+import { KubernetesObjectApi, type KubernetesObject, type V1Pod, type V1Service } from '@kubernetes/client-node';
+import { IMAGE_SETTINGS, type Images, type RunConfig } from './config.ts';
+import { ConfigurationError, describeError } from './errors.ts';
+import { FIXTURE_FILES, POD_ROLES, SERVICES, type PodRole } from './expectations.ts';
+import { loadFixture, type FixtureVariables } from './fixtures.ts';
+import type { Clients } from './k8s.ts';
+import {
+  declaredLbProvider,
+  metallbPools,
+  probeLbProvider,
+  type LbProvider,
+} from './loadbalancer.ts';
+import type { RunNamespaces } from './namespace.ts';
+import { phase } from './phase.ts';
+import { waitFor } from './wait.ts';
+
+export interface CreatedService {
+  readonly name: string;
+  /** The Service as the API server returned it on create (clusterIPs are allocated synchronously). */
+  readonly service: V1Service | undefined;
+  /** Why the API server rejected it. */
+  readonly rejection: string | undefined;
+}
+
+export interface DeployedFixtures {
+  readonly pods: Readonly<Record<PodRole, V1Pod>>;
+  readonly services: ReadonlyMap<string, CreatedService>;
+  /** Decided in the background; the LB specs await it. */
+  readonly lbProvider: Promise<LbProvider>;
+}
+
+export function fixtureVariables(namespaces: RunNamespaces, images: Images): FixtureVariables {
+  return {
+    AGNHOST_IMAGE: images.agnhost,
+    BUSYBOX_IMAGE: images.busybox,
+    NAMESPACE: namespaces.main,
+    HOST_NAMESPACE: namespaces.host,
+    RUN_ID: namespaces.runId,
+  };
+}
+
+/** Reasons a container can never start because of its image: the run stops with a configuration error. */
+const IMAGE_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
+/** Reasons a container will not become Ready without a change: the wait stops at once. */
+const STUCK_FAILURES = new Set(['CrashLoopBackOff', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
+
+function isReady(pod: V1Pod): boolean {
+  return pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') ?? false;
+}
+
+/** "backend-a Pending (Unschedulable: 0/2 nodes ...)" or "client Running, not Ready (agnhost: ContainerCreating)". */
+export function describePodState(pod: V1Pod): string {
+  const name = pod.metadata?.name ?? '?';
+  const phaseText = pod.status?.phase ?? 'Unknown';
+  if (isReady(pod)) return `${name} Ready`;
+  const scheduled = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled');
+  if (scheduled?.status === 'False') return `${name} ${phaseText} (${scheduled.reason ?? 'unscheduled'}: ${scheduled.message ?? ''})`;
+  const waiting = (pod.status?.containerStatuses ?? [])
+    .filter((status) => !status.ready)
+    .map((status) => {
+      if (status.state?.running) return `${status.name}: running, readiness probe not passing yet`;
+      const state = status.state?.waiting ?? status.state?.terminated;
+      return `${status.name}: ${state?.reason ?? 'waiting'}${state?.message ? ` ${state.message}` : ''}`;
+    });
+  return `${name} ${phaseText}, not Ready${waiting.length > 0 ? ` (${waiting.join('; ')})` : ''}`;
+}
+
+/** An error to stop waiting with, when a pod can never become Ready as configured. */
+export function podFailure(pod: V1Pod, images: Images): Error | undefined {
+  for (const status of pod.status?.containerStatuses ?? []) {
+    const reason = status.state?.waiting?.reason;
+    if (reason === undefined) continue;
+    const where = `pod ${pod.metadata?.namespace ?? '?'}/${pod.metadata?.name ?? '?'} on node ${pod.spec?.nodeName ?? '?'}`;
+    if (IMAGE_FAILURES.has(reason)) {
+      const setting = (Object.keys(IMAGE_SETTINGS) as (keyof Images)[]).find((key) => images[key] === status.image);
+      const override = setting ? ` (override with ${IMAGE_SETTINGS[setting].flag} or ${IMAGE_SETTINGS[setting].env})` : '';
+      return new ConfigurationError(`image ${status.image} cannot be pulled: ${reason} for ${where}${override}`);
+    }
+    if (STUCK_FAILURES.has(reason)) {
+      return new Error(`${where}: container ${status.name} ${reason}: ${status.state?.waiting?.message ?? ''}`);
+    }
+  }
+  return undefined;
+}
+
+export async function deployFixtures(
+  clients: Clients,
+  namespaces: RunNamespaces,
+  config: RunConfig,
+): Promise<DeployedFixtures> {
+  const variables = fixtureVariables(namespaces, config.images);
+  const declared = declaredLbProvider(config.lbProvider);
+  // MetalLB pools decide detection without a probe Service; asked first so the probe is created only if needed.
+  const pools = declared ? undefined : await metallbPools(clients).catch(() => undefined);
+  const wantsProbe = !declared && pools === undefined;
+  const files = FIXTURE_FILES.filter(
+    (fixture) =>
+      fixture.loadBalancer === undefined ||
+      (fixture.loadBalancer === 'page' && !(declared && !declared.present)) ||
+      (fixture.loadBalancer === 'probe' && wantsProbe),
+  );
+  // Parse everything first: a malformed fixture stops the run before anything is created.
+  const objects = files.flatMap((fixture) =>
+    loadFixture(fixture.file, {
+      variables,
+      namespace: fixture.namespace === 'host' ? namespaces.host : namespaces.main,
+    }),
+  );
+
+  phase('create');
+  const api = KubernetesObjectApi.makeApiClient(clients.kubeConfig);
+  const outcomes = await Promise.all(
+    objects.map(async (object) => {
+      try {
+        return { object, created: await api.create<KubernetesObject>(object), error: undefined };
+      } catch (error) {
+        return { object, created: undefined, error: describeError(error) };
+      }
+    }),
+  );
+  const services = new Map<string, CreatedService>();
+  for (const outcome of outcomes) {
+    const name = outcome.object.metadata?.name ?? '?';
+    if (outcome.object.kind === 'Service') {
+      services.set(name, { name, service: outcome.created as V1Service | undefined, rejection: outcome.error });
+    } else if (outcome.error !== undefined) {
+      // Pods are the ground every check stands on: a rejected pod (e.g. Pod Security) stops the run.
+      throw new Error(`${outcome.object.kind} ${outcome.object.metadata?.namespace ?? ''}/${name} was rejected: ${outcome.error}`);
+    }
+  }
+
+  const lbProvider: Promise<LbProvider> = declared
+    ? Promise.resolve(declared)
+    : pools !== undefined
+      ? Promise.resolve({ present: true, name: 'MetalLB', how: `IPAddressPools ${pools.join(', ')}` })
+      : probeLbProvider(clients, namespaces.main, SERVICES.loadBalancerProbe, config.timeouts.loadBalancer);
+  // Never leave a rejection unobserved while the specs have not awaited it yet.
+  lbProvider.catch(() => undefined);
+
+  phase('wait');
+  const expectedPods = new Set<string>(POD_ROLES);
+  const podList = await waitFor({
+    what: `fixture pods ${[...expectedPods].join(', ')} to be Ready`,
+    timeoutMs: config.timeouts.podReady,
+    timeoutName: 'podReady',
+    observe: async () => {
+      const lists = await Promise.all(
+        [namespaces.main, namespaces.host].map((namespace) => clients.core.listNamespacedPod({ namespace })),
+      );
+      return lists.flatMap((list) => list.items).filter((pod) => expectedPods.has(pod.metadata?.name ?? ''));
+    },
+    isDone: (pods) => pods.length === expectedPods.size && pods.every(isReady),
+    describe: (pods) => pods.map(describePodState).join('; ') || 'no pods yet',
+    fatal: (pods) => pods.map((pod) => podFailure(pod, config.images)).find((error) => error !== undefined),
+    maxIntervalMs: 1_000,
+  });
+  const pods = Object.fromEntries(POD_ROLES.map((role) => [role, podList.find((pod) => pod.metadata?.name === role)])) as Record<
+    PodRole,
+    V1Pod
+  >;
+  return { pods, services, lbProvider };
+}

@@ -1,0 +1,142 @@
+// Expectations as data, apart from the probes that test them (the cilium-cli connectivity style): which fixtures
+// exist, what each Service must be allocated, and which connectivity and DNS scenarios run per family.
+import type { ExpectedAllocation } from './judgements.ts';
+import { otherFamily, type IpFamily } from './ip.ts';
+
+/** Pod fixtures by role; the file names under fixtures/ and the pod names are the same. */
+export const POD_ROLES = ['pod01', 'client', 'backend-a', 'backend-b', 'hairpin', 'hostnet'] as const;
+export type PodRole = (typeof POD_ROLES)[number];
+export const BACKEND_ROLES: readonly PodRole[] = ['backend-a', 'backend-b'];
+
+export interface FixtureFile {
+  readonly file: string;
+  /** `host` = the run's privileged namespace, for hostNetwork pods only. */
+  readonly namespace: 'main' | 'host';
+  /** Created only when a LoadBalancer provider may exist (not with --lb-provider=none). */
+  readonly loadBalancer?: 'page' | 'probe';
+}
+
+/** Every fixture of a run; all are created concurrently in the root `before`. */
+export const FIXTURE_FILES: readonly FixtureFile[] = [
+  { file: 'pod01.yaml', namespace: 'main' },
+  { file: 'client.yaml', namespace: 'main' },
+  { file: 'backend-a.yaml', namespace: 'main' },
+  { file: 'backend-b.yaml', namespace: 'main' },
+  { file: 'hairpin.yaml', namespace: 'main' },
+  { file: 'hostnetwork-pod.yaml', namespace: 'host' },
+  { file: 'services/dual-stack-default-svc.yaml', namespace: 'main' },
+  { file: 'services/dual-stack-ipv4-svc.yaml', namespace: 'main' },
+  { file: 'services/dual-stack-ipv6-svc.yaml', namespace: 'main' },
+  { file: 'services/dual-stack-prefer-dual-svc.yaml', namespace: 'main' },
+  { file: 'services/dual-stack-require-ipv4-ipv6-svc.yaml', namespace: 'main' },
+  { file: 'services/dual-stack-require-ipv6-ipv4-svc.yaml', namespace: 'main' },
+  { file: 'services/dual-stack-headless-svc.yaml', namespace: 'main' },
+  { file: 'services/dual-stack-nodeport-svc.yaml', namespace: 'main' },
+  { file: 'services/dual-stack-ipv6-lb-svc.yaml', namespace: 'main', loadBalancer: 'page' },
+  { file: 'probes/lb-probe-svc.yaml', namespace: 'main', loadBalancer: 'probe' },
+];
+
+export const SERVICES = {
+  default: 'dual-stack-default-svc',
+  ipv4: 'dual-stack-ipv4-svc',
+  ipv6: 'dual-stack-ipv6-svc',
+  prefer: 'dual-stack-prefer-dual-svc',
+  requireV4V6: 'dual-stack-require-ipv4-ipv6-svc',
+  requireV6V4: 'dual-stack-require-ipv6-ipv4-svc',
+  headless: 'dual-stack-headless-svc',
+  nodePort: 'dual-stack-nodeport-svc',
+  hairpin: 'hairpin-svc',
+  loadBalancerIpv6: 'dual-stack-ipv6-lb-svc',
+  loadBalancerProbe: 'lb-probe-svc',
+} as const;
+
+/** Services selecting the backends (app: MyApp) that have a clusterIP: the targets of conn.clusterip. */
+export const BACKEND_CLUSTERIP_SERVICES: readonly string[] = [
+  SERVICES.default,
+  SERVICES.ipv4,
+  SERVICES.ipv6,
+  SERVICES.prefer,
+  SERVICES.requireV4V6,
+  SERVICES.requireV6V4,
+  SERVICES.nodePort,
+];
+
+/** Services whose EndpointSlices must list the backends (headless ones included). */
+export const BACKEND_SERVICES: readonly string[] = [...BACKEND_CLUSTERIP_SERVICES, SERVICES.headless];
+
+/** `primary`: [the cluster's first service family]; `primary-first`: both families, the primary one first. */
+export type FamiliesExpectation = readonly IpFamily[] | 'primary' | 'primary-first';
+
+export interface ServiceAllocationExpectation {
+  readonly checkId: string;
+  readonly service: string;
+  readonly policy: ExpectedAllocation['policy'];
+  readonly families: FamiliesExpectation;
+}
+
+export const SERVICE_ALLOCATIONS: readonly ServiceAllocationExpectation[] = [
+  { checkId: 'svc.default.primary', service: SERVICES.default, policy: 'SingleStack', families: 'primary' },
+  { checkId: 'svc.single.ipv4', service: SERVICES.ipv4, policy: 'SingleStack', families: ['IPv4'] },
+  { checkId: 'svc.single.ipv6', service: SERVICES.ipv6, policy: 'SingleStack', families: ['IPv6'] },
+  { checkId: 'svc.prefer.dual', service: SERVICES.prefer, policy: 'PreferDualStack', families: 'primary-first' },
+  { checkId: 'svc.require.ipv4-ipv6', service: SERVICES.requireV4V6, policy: 'RequireDualStack', families: ['IPv4', 'IPv6'] },
+  { checkId: 'svc.require.ipv6-ipv4', service: SERVICES.requireV6V4, policy: 'RequireDualStack', families: ['IPv6', 'IPv4'] },
+];
+
+/** Resolves an expectation against the cluster's primary service family. */
+export function expectedAllocation(expectation: ServiceAllocationExpectation, primary: IpFamily): ExpectedAllocation {
+  const families =
+    expectation.families === 'primary'
+      ? [primary]
+      : expectation.families === 'primary-first'
+        ? [primary, otherFamily(primary)]
+        : expectation.families;
+  return { policy: expectation.policy, families };
+}
+
+/** Where a connectivity scenario sends its probes. */
+export type ConnectivityTarget =
+  /** Every backend Service's clusterIP of the family, port 80. */
+  | 'backend-service-cluster-ips'
+  /** A backend on another node than the source, at its podIP of the family, port 9376. */
+  | 'backend-on-other-node'
+  /** Every node's InternalIP of the family at the NodePort Service's nodePort. */
+  | 'nodeport-on-every-node'
+  /** The PreferDualStack Service's clusterIP of the family, port 80. */
+  | 'prefer-service-cluster-ip'
+  /** The source's own Service (hairpin-svc) clusterIP of the family, port 80. */
+  | 'own-service-cluster-ip';
+
+/** Who must answer GET /hostname: any backend of app: MyApp, the probed pod itself, or the source itself. */
+export type Responder = 'any-backend' | 'target-pod' | 'source';
+
+export interface ConnectivityScenario {
+  readonly baseId: string;
+  readonly from: PodRole;
+  readonly to: ConnectivityTarget;
+  readonly responder: Responder;
+}
+
+export const CONNECTIVITY_SCENARIOS: readonly ConnectivityScenario[] = [
+  { baseId: 'conn.clusterip', from: 'client', to: 'backend-service-cluster-ips', responder: 'any-backend' },
+  { baseId: 'conn.pod-to-pod', from: 'client', to: 'backend-on-other-node', responder: 'target-pod' },
+  { baseId: 'conn.nodeport', from: 'client', to: 'nodeport-on-every-node', responder: 'any-backend' },
+  { baseId: 'conn.hostnetwork-clusterip', from: 'hostnet', to: 'prefer-service-cluster-ip', responder: 'any-backend' },
+  { baseId: 'conn.hairpin', from: 'hairpin', to: 'own-service-cluster-ip', responder: 'source' },
+];
+
+export interface DnsScenario {
+  readonly baseId: string;
+  readonly service: string;
+  /** What the answer must equal: the Service's clusterIP of the family, or the backends' podIPs of the family. */
+  readonly answer: 'cluster-ip' | 'backend-pod-ips';
+}
+
+export const DNS_SCENARIOS: readonly DnsScenario[] = [
+  { baseId: 'dns.service', service: SERVICES.prefer, answer: 'cluster-ip' },
+  { baseId: 'dns.headless', service: SERVICES.headless, answer: 'backend-pod-ips' },
+];
+
+/** The port the backends serve and the Services' port. */
+export const BACKEND_PORT = 9376;
+export const SERVICE_PORT = 80;

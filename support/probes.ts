@@ -1,0 +1,154 @@
+// Probes sent from inside the cluster (exec into a fixture pod; never a packet from the host to pod or Service
+// networks). Each retries within its bound until the expectation holds, because dataplane and DNS programming lag
+// object creation, and prints one line `src (ip) -> dst ([ip]:port): outcome`.
+import type { V1Pod } from '@kubernetes/client-node';
+import { parseNslookupOutput } from './dns.ts';
+import { describeError, TimeoutError } from './errors.ts';
+import { execInPod, summarizeExec, type ExecResult } from './exec.ts';
+import { joinHostPort } from './ip.ts';
+import type { Clients } from './k8s.ts';
+import type { Timeouts } from './timeouts.ts';
+import { waitFor } from './wait.ts';
+
+export interface ProbeSource {
+  readonly pod: V1Pod;
+  /** The source address of the probe's family (pod IP, or node IP for a hostNetwork pod). */
+  readonly address: string;
+}
+
+export interface ProbeDestination {
+  /** What is probed, e.g. "svc dual-stack-ipv6-svc" or "backend-b". */
+  readonly label: string;
+  readonly address: string;
+  readonly port: number;
+}
+
+export interface ProbeOutcome {
+  readonly line: string;
+  readonly ok: boolean;
+  /** The answer (HTTP body, DNS addresses) of the last attempt. */
+  readonly answer: string;
+  /** Why it failed (last observed state), empty when ok. */
+  readonly detail: string;
+  readonly attempts: number;
+  readonly durationMs: number;
+}
+
+export function probeLine(source: ProbeSource, destination: ProbeDestination): string {
+  return `${source.pod.metadata?.name ?? '?'} (${source.address}) -> ${destination.label} (${joinHostPort(destination.address, destination.port)})`;
+}
+
+function report(outcome: ProbeOutcome): ProbeOutcome {
+  const tries = `${outcome.attempts} attempt${outcome.attempts === 1 ? '' : 's'}, ${outcome.durationMs}ms`;
+  const text = outcome.ok ? `ok: ${outcome.answer} (${tries})` : `FAILED: ${outcome.detail}`;
+  process.stdout.write(`      probe ${outcome.line}: ${text}\n`);
+  return outcome;
+}
+
+function execTarget(pod: V1Pod): { namespace: string; pod: string; container: string } {
+  return {
+    namespace: pod.metadata?.namespace ?? '',
+    pod: pod.metadata?.name ?? '',
+    container: pod.spec?.containers[0]?.name ?? '',
+  };
+}
+
+interface Attempt {
+  readonly result: ExecResult;
+  readonly answer: string;
+  /** Why this attempt does not count as success, or undefined when it does. */
+  readonly problem: string | undefined;
+}
+
+async function retryExec(
+  clients: Clients,
+  source: ProbeSource,
+  line: string,
+  command: readonly string[],
+  judge: (result: ExecResult) => { answer: string; problem: string | undefined },
+  boundMs: number,
+  boundName: 'connectivity' | 'dns',
+  attemptMs: number,
+): Promise<ProbeOutcome> {
+  const started = Date.now();
+  let attempts = 0;
+  let last: Attempt | undefined;
+  try {
+    const done = await waitFor<Attempt>({
+      what: line,
+      timeoutMs: boundMs,
+      timeoutName: boundName,
+      observe: async () => {
+        attempts += 1;
+        const result = await execInPod(clients.kubeConfig, { ...execTarget(source.pod), command, timeoutMs: attemptMs });
+        last = { result, ...judge(result) };
+        return last;
+      },
+      isDone: (attempt) => attempt.problem === undefined,
+      describe: (attempt) => attempt.problem ?? 'ok',
+      maxIntervalMs: 1_000,
+    });
+    return report({ line, ok: true, answer: done.answer, detail: '', attempts, durationMs: Date.now() - started });
+  } catch (error) {
+    const detail = error instanceof TimeoutError ? (last?.problem ?? error.message) : describeError(error);
+    const bound = error instanceof TimeoutError ? ` (no success in ${attempts} attempts within ${boundMs}ms)` : '';
+    return report({ line, ok: false, answer: last?.answer ?? '', detail: `${detail}${bound}`, attempts, durationMs: Date.now() - started });
+  }
+}
+
+/**
+ * GET http://dst/hostname with wget (busybox or alpine: no curl, no bash needed) until `accept` returns no
+ * problem. Debian's static busybox 1.35 wget crashes with -T, so each attempt is bounded by the exec timeout instead.
+ */
+export function httpHostnameProbe(
+  clients: Clients,
+  timeouts: Timeouts,
+  source: ProbeSource,
+  destination: ProbeDestination,
+  accept: (hostname: string) => string | undefined,
+): Promise<ProbeOutcome> {
+  const url = `http://${joinHostPort(destination.address, destination.port)}/hostname`;
+  return retryExec(
+    clients,
+    source,
+    probeLine(source, destination),
+    ['wget', '-q', '-O', '-', url],
+    (result) => {
+      const answer = result.stdout.trim();
+      if (result.exitCode !== 0) return { answer, problem: summarizeExec(result) };
+      return { answer, problem: accept(answer) };
+    },
+    timeouts.connectivity,
+    'connectivity',
+    timeouts.probeAttempt,
+  );
+}
+
+/** nslookup -type=a|aaaa <fqdn> until `judge` returns no problem; the answer is the list of addresses. */
+export function dnsProbe(
+  clients: Clients,
+  timeouts: Timeouts,
+  source: ProbeSource,
+  nameserver: ProbeDestination,
+  name: string,
+  recordType: 'A' | 'AAAA',
+  judge: (addresses: string[]) => string | undefined,
+): Promise<ProbeOutcome> {
+  return retryExec(
+    clients,
+    source,
+    `${probeLine(source, nameserver)} ${recordType} ${name}`,
+    ['nslookup', `-type=${recordType.toLowerCase()}`, name],
+    (result) => {
+      const parsed = parseNslookupOutput(result.stdout);
+      const answer = `[${parsed.addresses.join(', ')}]`;
+      if (result.exitCode === undefined) return { answer, problem: summarizeExec(result) };
+      if (parsed.notFound) return { answer, problem: `NXDOMAIN: ${result.stdout.trim().split('\n').pop() ?? ''}` };
+      if (result.exitCode !== 0 && parsed.addresses.length === 0) return { answer, problem: summarizeExec(result) };
+      return { answer, problem: judge(parsed.addresses) };
+    },
+    timeouts.dns,
+    'dns',
+    timeouts.probeAttempt,
+  );
+}

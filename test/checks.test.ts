@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { expect } from 'chai';
+import { renderChecksMarkdown } from '../support/checks-doc.ts';
+import { CHECK_SPECS, CHECKS, checkById, checkIdOfTitle, checkTitle, familyDependent, selectedByFamily } from '../support/checks.ts';
+import { CONNECTIVITY_SCENARIOS, DNS_SCENARIOS, SERVICE_ALLOCATIONS } from '../support/expectations.ts';
+import { renderTimeoutsMarkdown } from '../support/timeouts.ts';
+
+describe('checks: the catalog', function () {
+  it('has unique, stable-looking ids', function () {
+    const ids = CHECKS.map((check) => check.id);
+    expect(new Set(ids).size).to.equal(ids.length);
+    for (const id of ids) expect(id, id).to.match(/^[a-z]+(\.[a-z0-9-]+)+$/);
+  });
+
+  it('expands per-family checks into .ipv4 and .ipv6, each needing its own family', function () {
+    const ipv6 = checkById('conn.clusterip.ipv6');
+    expect(ipv6.family).to.equal('IPv6');
+    expect(ipv6.requiresFamilies).to.deep.equal(['IPv6']);
+    expect(ipv6.title).to.contain('IPv6').and.not.contain('{family}');
+    expect(checkById('conn.clusterip.ipv4').title).to.contain('IPv4');
+  });
+
+  it('gives every check a title sentence, what it verifies, and causes', function () {
+    for (const check of CHECKS) {
+      expect(check.title, check.id).to.match(/^[A-Za-z"'].*[^.]$/);
+      expect(check.verifies.length, check.id).to.be.greaterThan(20);
+      expect(check.causes.length, check.id).to.be.greaterThan(0);
+    }
+  });
+
+  it('marks family independence explicitly: only these judge something single-stack clusters must also get right', function () {
+    const independent = CHECKS.filter((check) => !familyDependent(check)).map((check) => check.id);
+    expect(independent).to.deep.equal(['node.podcidr.first', 'pod.podip.first', 'pod.etchosts.header', 'svc.default.primary']);
+  });
+
+  it('selects by --family: that family and family-independent checks, never the dual ones', function () {
+    const ipv4 = CHECKS.filter((check) => selectedByFamily(check, 'IPv4')).map((check) => check.id);
+    expect(ipv4).to.include('conn.clusterip.ipv4').and.include('svc.default.primary');
+    expect(ipv4).not.to.include('conn.clusterip.ipv6');
+    expect(ipv4).not.to.include('pod.podips.families');
+    expect(CHECKS.filter((check) => selectedByFamily(check, undefined))).to.have.length(CHECKS.length);
+  });
+
+  it('reads the check id back from a test title, also after a skip reason was appended', function () {
+    const check = checkById('lb.ipv6.external-ip');
+    expect(checkIdOfTitle(checkTitle(check))).to.equal('lb.ipv6.external-ip');
+    expect(checkIdOfTitle(`${checkTitle(check)} (skipped: no provider)`)).to.equal('lb.ipv6.external-ip');
+    expect(checkIdOfTitle('[not.a.check] x')).to.equal(undefined);
+  });
+
+  it('is referenced consistently by the expectation tables', function () {
+    for (const expectation of SERVICE_ALLOCATIONS) expect(() => checkById(expectation.checkId)).not.to.throw();
+    const perFamily = new Set(CHECK_SPECS.filter((spec) => spec.perFamily).map((spec) => spec.id));
+    for (const scenario of [...CONNECTIVITY_SCENARIOS, ...DNS_SCENARIOS]) expect(perFamily, scenario.baseId).to.include(scenario.baseId);
+  });
+});
+
+describe('checks: docs/checks.md', function () {
+  it('is the committed rendering of the catalog (run `npm run docs:checks` after changing support/checks.ts)', function () {
+    const committed = readFileSync(new URL('../docs/checks.md', import.meta.url), 'utf8');
+    expect(committed === renderChecksMarkdown(), 'docs/checks.md is stale').to.equal(true);
+  });
+
+  it('docs/timeouts.md is the committed rendering of the timeouts table', function () {
+    const committed = readFileSync(new URL('../docs/timeouts.md', import.meta.url), 'utf8');
+    expect(committed === renderTimeoutsMarkdown(), 'docs/timeouts.md is stale').to.equal(true);
+  });
+
+  it('lists every check id', function () {
+    const markdown = renderChecksMarkdown();
+    for (const check of CHECKS) expect(markdown, check.id).to.contain(`\`${check.id}\``);
+  });
+});

@@ -1,0 +1,139 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { expect } from 'chai';
+import { judgeResponder, planProbes, type ObservedState } from '../support/connectivity.ts';
+import type { CreatedService } from '../support/deploy.ts';
+import { CONNECTIVITY_SCENARIOS, POD_ROLES, SERVICES, type ConnectivityScenario, type PodRole } from '../support/expectations.ts';
+import { dualNodes, onlyFamily, pod01, podWithIps, service } from './helpers.ts';
+
+const POD_ADDRESSES: Record<PodRole, { node: string; ips: string[] }> = {
+  pod01: { node: 'dualstack-worker', ips: ['10.244.1.4', 'fd00:10:244:1::4'] },
+  client: { node: 'dualstack-worker', ips: ['10.244.1.5', 'fd00:10:244:1::5'] },
+  'backend-a': { node: 'dualstack-control-plane', ips: ['10.244.0.6', 'fd00:10:244::6'] },
+  'backend-b': { node: 'dualstack-worker', ips: ['10.244.1.7', 'fd00:10:244:1::7'] },
+  hairpin: { node: 'dualstack-control-plane', ips: ['10.244.0.8', 'fd00:10:244::8'] },
+  hostnet: { node: 'dualstack-worker', ips: ['172.18.0.3', 'fc00:f853:ccd:e793::3'] },
+};
+
+function pods(keepOnly?: 'IPv4'): Record<PodRole, V1Pod> {
+  return Object.fromEntries(
+    POD_ROLES.map((role) => {
+      const { node, ips } = POD_ADDRESSES[role];
+      const base = podWithIps(pod01(), keepOnly ? ips.slice(0, 1) : ips);
+      return [role, { ...base, metadata: { name: role, namespace: 'dsc-test' }, spec: { ...base.spec, containers: base.spec?.containers ?? [], nodeName: node } }];
+    }),
+  ) as Record<PodRole, V1Pod>;
+}
+
+function dualServices(): Map<string, CreatedService> {
+  const created = (name: string, clusterIPs: string[], extra: Record<string, unknown> = {}): [string, CreatedService] => [
+    name,
+    {
+      name,
+      rejection: undefined,
+      service: service(name, {
+        clusterIP: clusterIPs[0],
+        clusterIPs,
+        ipFamilies: clusterIPs.map((ip) => (ip.includes(':') ? 'IPv6' : 'IPv4')),
+        ...extra,
+      }),
+    },
+  ];
+  return new Map([
+    created(SERVICES.default, ['10.96.10.1']),
+    created(SERVICES.ipv4, ['10.96.10.2']),
+    created(SERVICES.ipv6, ['fd00:10:96::3']),
+    created(SERVICES.prefer, ['10.96.10.4', 'fd00:10:96::4']),
+    created(SERVICES.requireV4V6, ['10.96.10.5', 'fd00:10:96::5']),
+    created(SERVICES.requireV6V4, ['fd00:10:96::6', '10.96.10.6']),
+    created(SERVICES.nodePort, ['10.96.10.7', 'fd00:10:96::7'], { ports: [{ port: 80, nodePort: 31234 }] }),
+    created(SERVICES.hairpin, ['10.96.10.8', 'fd00:10:96::8']),
+  ]);
+}
+
+const scenario = (baseId: string): ConnectivityScenario => {
+  const found = CONNECTIVITY_SCENARIOS.find((candidate) => candidate.baseId === baseId);
+  if (!found) throw new Error(baseId);
+  return found;
+};
+
+const dualState = (): ObservedState => ({
+  pods: pods(),
+  services: dualServices(),
+  nodes: dualNodes(),
+  schedulableNodes: ['dualstack-control-plane', 'dualstack-worker'],
+});
+
+describe('connectivity: planning scenario × family into probes', function () {
+  it('probes every backend Service clusterIP of the family from the client, answered by any backend', function () {
+    const plan = planProbes(scenario('conn.clusterip'), 'IPv6', dualState());
+    expect(plan.problems).to.deep.equal([]);
+    expect(plan.source?.address).to.equal('fd00:10:244:1::5');
+    expect(plan.probes.map((probe) => probe.destination.address)).to.deep.equal([
+      'fd00:10:96::3',
+      'fd00:10:96::4',
+      'fd00:10:96::5',
+      'fd00:10:96::6',
+      'fd00:10:96::7',
+    ]);
+    expect(plan.probes[0]?.responders).to.deep.equal(['backend-a', 'backend-b']);
+  });
+
+  it('probes only backends on another node than the source, expecting that backend to answer', function () {
+    const plan = planProbes(scenario('conn.pod-to-pod'), 'IPv4', dualState());
+    expect(plan.probes).to.have.length(1);
+    expect(plan.probes[0]?.destination).to.deep.include({ address: '10.244.0.6', port: 9376 });
+    expect(plan.probes[0]?.responders).to.deep.equal(['backend-a']);
+  });
+
+  it('skips pod-to-pod across nodes with one schedulable node, saying so', function () {
+    const plan = planProbes(scenario('conn.pod-to-pod'), 'IPv4', { ...dualState(), schedulableNodes: ['dualstack-worker'] });
+    expect(plan.skip?.capability).to.equal('multiple-nodes');
+    expect(plan.skip?.reason).to.contain('only one schedulable node (dualstack-worker)');
+  });
+
+  it('probes the NodePort on every node address of the family', function () {
+    const plan = planProbes(scenario('conn.nodeport'), 'IPv6', dualState());
+    expect(plan.probes.map((probe) => `${probe.destination.address}:${probe.destination.port}`)).to.deep.equal([
+      'fc00:f853:ccd:e793::2:31234',
+      'fc00:f853:ccd:e793::3:31234',
+    ]);
+  });
+
+  it("sends hairpin probes from the hairpin pod to its own Service, expecting its own name", function () {
+    const plan = planProbes(scenario('conn.hairpin'), 'IPv4', dualState());
+    expect(plan.source?.pod.metadata?.name).to.equal('hairpin');
+    expect(plan.probes[0]?.destination.address).to.equal('10.96.10.8');
+    expect(plan.probes[0]?.responders).to.deep.equal(['hairpin']);
+  });
+
+  it('sends hostNetwork probes from the node address', function () {
+    const plan = planProbes(scenario('conn.hostnetwork-clusterip'), 'IPv6', dualState());
+    expect(plan.source?.address).to.equal('fc00:f853:ccd:e793::3');
+    expect(plan.probes[0]?.destination.address).to.equal('fd00:10:96::4');
+  });
+
+  it('on an IPv4-only cluster plans IPv4 fully and fails IPv6 naming what lacks it', function () {
+    const services = new Map(
+      [...dualServices()].map(([name, created]) => {
+        const ipv4 = (created.service?.spec?.clusterIPs ?? []).filter((ip) => !ip.includes(':'));
+        const rejected: CreatedService = { name, service: undefined, rejection: 'HTTP 422: spec.ipFamilies[0]: Invalid value: "IPv6"' };
+        return [name, ipv4.length === 0 ? rejected : { ...created, service: service(name, { ...created.service?.spec, clusterIPs: ipv4, ipFamilies: ['IPv4'] }) }];
+      }),
+    );
+    const state: ObservedState = { ...dualState(), pods: pods('IPv4'), services, nodes: dualNodes().map((node) => onlyFamily(node, 'IPv4')) };
+    const ipv4 = planProbes(scenario('conn.clusterip'), 'IPv4', state);
+    expect(ipv4.problems).to.deep.equal([]);
+    expect(ipv4.probes.length).to.equal(6);
+    const ipv6 = planProbes(scenario('conn.clusterip'), 'IPv6', state);
+    expect(ipv6.problems.join('\n')).to.contain('pod client has no IPv6 address to probe from: status.podIPs=[10.244.1.5]');
+    expect(ipv6.problems.join('\n')).to.contain('no backend Service has an IPv6 clusterIP');
+    expect(ipv6.problems.join('\n')).to.contain('svc dual-stack-ipv6-svc: rejected (HTTP 422');
+    const nodePort = planProbes(scenario('conn.nodeport'), 'IPv6', state);
+    expect(nodePort.problems.join('\n')).to.contain('no IPv6 NodePort');
+  });
+
+  it('judges the responder by name', function () {
+    expect(judgeResponder('backend-a', ['backend-a', 'backend-b'])).to.equal(undefined);
+    expect(judgeResponder('hairpin', ['backend-a'])).to.equal('answered "hairpin", expected "backend-a"');
+  });
+});
