@@ -2,6 +2,7 @@
 //   host-prepare [--ci]                       what this VM needs (root; runs host/prepare.sh)
 //   image                                     build the offline node image (cached)
 //   up   [--name] [--ip-family dual|ipv4|ipv6] [--primary ipv4|ipv6] [--node-image offline|<ref>] [--kubeconfig]
+//        [--no-lb]                            (without MetalLB, the LoadBalancer provider)
 //   down [--name | --all] [--routes]          delete clusters this project created (and the CI routes)
 //   smoke [--name]                            check that a cluster really works, per its variant
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,10 +10,11 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureKindNetworkFits, imageExists, PreflightError, requireDocker } from './lib/docker.ts';
+import { installMetallb, kindPoolRanges, rangeText } from './lib/metallb.ts';
 import { cachedBinary, clusterDir, defaultClusterName, hostStateDir } from './lib/paths.ts';
 import { listRecords, loadRecord, removeRecord, saveRecord, type ClusterRecord } from './lib/records.ts';
 import { capture, CommandError, runForResult, runInherit } from './lib/run.ts';
-import { renderKindConfig, variantLabel, type Variant } from './lib/variant.ts';
+import { expectedFamilies, renderKindConfig, variantLabel, type Variant } from './lib/variant.ts';
 import { smoke } from './smoke/smoke.ts';
 
 const log = (msg: string) => process.stderr.write(`[cluster] ${msg}\n`);
@@ -84,9 +86,11 @@ async function up(argv: string[]): Promise<void> {
       primary: { type: 'string' },
       'node-image': { type: 'string' },
       kubeconfig: { type: 'string' },
+      'no-lb': { type: 'boolean', default: false },
     },
   });
   const name = values.name!;
+  const metallb = !values['no-lb'];
   const variant = parseVariant(values['ip-family'], values.primary);
   requireDocker();
   const timings = new Timings();
@@ -99,6 +103,11 @@ async function up(argv: string[]): Promise<void> {
     if (rec.ipFamily !== variant.ipFamily || rec.primary !== variant.primary) {
       throw new PreflightError(
         `cluster "${name}" exists as ${variantLabel(rec)}, not ${variantLabel(variant)}: run \`npm run cluster:down -- --name ${name}\` first`,
+      );
+    }
+    if ((rec.metallb ?? false) !== metallb) {
+      throw new PreflightError(
+        `cluster "${name}" exists ${metallb ? 'without' : 'with'} MetalLB: run \`npm run cluster:down -- --name ${name}\` first`,
       );
     }
     await runInherit(kind, ['export', 'kubeconfig', '--name', name, '--kubeconfig', kubeconfig]);
@@ -117,7 +126,7 @@ async function up(argv: string[]): Promise<void> {
   const configPath = join(dir, 'kind-config.yaml');
   writeFileSync(configPath, renderKindConfig(variant));
   // Recorded before creation, so a half-created cluster is still ours to delete.
-  const record: ClusterRecord = { name, ...variant, nodeImage: image ?? 'kind default', kubeconfig, createdAt: new Date().toISOString() };
+  const record: ClusterRecord = { name, ...variant, nodeImage: image ?? 'kind default', kubeconfig, createdAt: new Date().toISOString(), metallb };
   saveRecord(record);
   log(`creating cluster "${name}": ${variantLabel(variant)}, node image ${image ?? "kind's default"}`);
   try {
@@ -131,6 +140,13 @@ async function up(argv: string[]): Promise<void> {
   const kubectl = kubectlBinary();
   const k = ['--kubeconfig', kubeconfig, '--context', `kind-${name}`];
   await timings.time('nodes Ready', () => runInherit(kubectl, [...k, 'wait', '--for=condition=Ready', 'nodes', '--all', '--timeout=300s']));
+  if (metallb) {
+    await timings.time('MetalLB Ready', async () => {
+      const pool = kindPoolRanges(name, expectedFamilies(variant));
+      saveRecord({ ...record, lbPool: pool.map(rangeText) }); // held before it is announced
+      installMetallb({ kubectl, kubeconfig, context: `kind-${name}`, pool, log });
+    });
+  }
   await timings.time('CoreDNS available', () =>
     runInherit(kubectl, [...k, '-n', 'kube-system', 'wait', '--for=condition=Available', 'deployment/coredns', '--timeout=180s']),
   );

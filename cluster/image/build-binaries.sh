@@ -77,6 +77,12 @@ fi
 if want kind; then
   build kind "$cache/bin/kind-$KIND_VERSION" "$here/go/kind" "" sigs.k8s.io/kind
 fi
+if want metallb; then
+  # Native (L2/BGP) mode only: the FRR modes need FRR itself, which is not a Go program.
+  build metallb "$cache/bin/metallb-$METALLB_VERSION" "$here/go/metallb" \
+    "-X go.universe.tf/metallb/internal/version.gitCommit=offline -X go.universe.tf/metallb/internal/version.gitBranch=$METALLB_VERSION" \
+    go.universe.tf/metallb/controller go.universe.tf/metallb/speaker
+fi
 if want pause; then
   build pause "$cache/bin/pause-$PAUSE_TAG" "$here/go/pause" "-X main.version=$PAUSE_TAG" .
 fi

@@ -96,6 +96,13 @@ ENTRYPOINT [\"/pause\"]" "$bin/pause-$PAUSE_TAG/pause"
 COPY flanneld flannel-node /
 $path_env
 ENTRYPOINT [\"/flannel-node\"]" "$work/netfilter" "$bin/flannel-$FLANNEL_VERSION/flanneld" "$bin/flannel-$FLANNEL_VERSION/flannel-node"
+  # MetalLB (native mode): upstream's images are distroless/static with just the binary; the speaker answers
+  # ARP/NDP itself over raw sockets, so it needs no tools (iptables, arping) in its image.
+  local m
+  for m in controller speaker; do
+    component_image "quay.io/metallb/$m:$METALLB_VERSION" "COPY $m /$m
+ENTRYPOINT [\"/$m\"]" "$bin/metallb-$METALLB_VERSION/$m"
+  done
   # Test images the suite runs by default: busybox from Debian's busybox-static, agnhost from Kubernetes.
   mkdir -p "$work/busybox/bin"
   docker run --rm --entrypoint /bin/cat "$base" /bin/busybox >"$work/busybox/bin/busybox"

@@ -10,6 +10,8 @@ export interface ClusterRecord extends Variant {
   kubeconfig: string;
   createdAt: string;
   metallb?: boolean;
+  /** MetalLB's address ranges (first-last), one per family: clusters on the shared kind network must not share them. */
+  lbPool?: string[];
 }
 
 const file = (name: string) => join(clusterRecordsDir, `${name}.json`);

@@ -16,6 +16,12 @@ interface Result {
 const familyOf = (ip: string): Family => (ipaddr.parse(ip).kind() === 'ipv6' ? 'IPv6' : 'IPv4');
 const hostPort = (ip: string, port: number) => (familyOf(ip) === 'IPv6' ? `[${ip}]:${port}` : `${ip}:${port}`);
 const sameList = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+const toBig = (ip: string) => ipaddr.parse(ip).toByteArray().reduce((n, b) => (n << 8n) | BigInt(b), 0n);
+/** Whether ip lies in a range written first-last (the cluster record's lbPool). */
+function inRange(ip: string, range: string): boolean {
+  const [first = '', last = ''] = range.split('-');
+  return familyOf(ip) === familyOf(first) && toBig(ip) >= toBig(first) && toBig(ip) <= toBig(last);
+}
 
 interface NodeJson {
   metadata: { name: string };
@@ -76,7 +82,7 @@ export async function smoke(rec: ClusterRecord, kubectl: string): Promise<boolea
 
     // Two agnhost servers, one per node, and a Service in front of them.
     const apply = capture(kubectl, ['--kubeconfig', rec.kubeconfig, '--context', `kind-${rec.name}`, 'apply', '-f', '-'],
-      smokeManifest(ns, nodes.map((n) => n.metadata.name), want));
+      smokeManifest(ns, nodes.map((n) => n.metadata.name), want, rec.metallb ?? false));
     if (apply.status !== 0) throw new Error(`creating smoke objects failed: ${apply.stderr.trim()}`);
     const wait = k('-n', ns, 'wait', '--for=condition=Ready', 'pod', '--all', '--timeout=120s');
     if (wait.status !== 0) {
@@ -121,6 +127,23 @@ export async function smoke(rec: ClusterRecord, kubectl: string): Promise<boolea
         const r = get(a, hostPort(ip, 9376));
         if (r.status !== 0 || r.stdout.trim() !== b.metadata.name) fail(`exit ${r.status}: ${(r.stdout + r.stderr).trim()}`);
         return `answered by ${r.stdout.trim()} on ${b.spec.nodeName}`;
+      });
+    }
+    if (rec.metallb) {
+      // Allocation only: reaching the addresses from off-cluster is the suite's job.
+      check(`service smoke-lb (LoadBalancer): an external IP of each family [${want.join(', ')}] within 60 s, from the MetalLB pool`, () => {
+        const deadline = Date.now() + 60_000;
+        let ips: string[] = [];
+        for (;;) {
+          const lb = kjson<{ status: { loadBalancer?: { ingress?: { ip?: string }[] } } }>('-n', ns, 'get', 'service', 'smoke-lb');
+          ips = (lb.status.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : []));
+          if (sameList(ips.map(familyOf).sort(), [...want].sort()) || Date.now() > deadline) break;
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1_000);
+        }
+        if (!sameList(ips.map(familyOf).sort(), [...want].sort())) fail(`ingress=[${ips.join(', ')}] after 60 s`);
+        const outside = ips.filter((ip) => rec.lbPool && !rec.lbPool.some((range) => inRange(ip, range)));
+        if (outside.length > 0) fail(`ingress=[${ips.join(', ')}]: ${outside.join(', ')} outside the pool [${(rec.lbPool ?? []).join(', ')}]`);
+        return ips.join(', ');
       });
     }
     const kubernetesSvc = kjson<{ spec: { clusterIPs: string[] } }>('-n', 'default', 'get', 'service', 'kubernetes');
