@@ -4,7 +4,7 @@
 //   0 every check passed or was skipped for an allowed reason; 1 a check or cleanup failed;
 //   2 configuration or pre-flight error, or zero checks selected; 130/143 interrupted by SIGINT/SIGTERM.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Mocha from 'mocha';
@@ -14,12 +14,12 @@ import { CleanupRegistry } from '../support/cleanup.ts';
 import { discoverCluster, schedulableNodeNames, type ClusterInfo } from '../support/cluster.ts';
 import { IMAGE_SETTINGS, parseCli, partialReason, USAGE, type RunConfig } from '../support/config.ts';
 import { fixtureVariables } from '../support/deploy.ts';
-import { ConfigurationError } from '../support/errors.ts';
+import { ConfigurationError, describeError } from '../support/errors.ts';
 import { familyAbsence } from '../support/families.ts';
 import { describePermission, kubeconfigFiles, loadKubeConfig, makeClients, preflight, type Clients } from '../support/k8s.ts';
 import { declaredLbProvider, describeLbProvider } from '../support/loadbalancer.ts';
 import { createRunNamespaces, newRunId, runNamespaceNames, type RunNamespaces } from '../support/namespace.ts';
-import { phase } from '../support/phase.ts';
+import { phase, phaseTimeline } from '../support/phase.ts';
 import { countResults, ResultCollector, toJUnitXml, type CheckResult, type RunSummary } from '../support/results.ts';
 import { setRun, setSelection, type Run } from '../support/run.ts';
 import { formatDuration } from '../support/timeouts.ts';
@@ -31,6 +31,8 @@ const SPEC_FILES = ['nodes', 'pods', 'services', 'connectivity', 'dns', 'loadbal
   path.join(ROOT, 'specs', `${name}.spec.ts`),
 );
 const SUITE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+
+const REPORT_FILES = ['dualstack-conformance.html', 'dualstack-conformance.json', 'junit.xml', 'summary.json'];
 
 const EXIT = { passed: 0, failed: 1, configuration: 2, sigint: 130, sigterm: 143 } as const;
 
@@ -55,7 +57,9 @@ function line(text: string): void {
 
 /** One clear line on stderr and the exit code; no stack trace for errors the user can fix. */
 function exitWithError(error: unknown): never {
-  const message = error instanceof ConfigurationError ? error.message : `internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+  // Unexpected errors too are one line; DSC_DEBUG=1 adds the stack trace for bug reports.
+  const debug = process.env.DSC_DEBUG === '1' && error instanceof Error ? `\n${error.stack ?? ''}` : '';
+  const message = error instanceof ConfigurationError ? error.message : `unexpected error: ${describeError(error)}${debug}`;
   process.stderr.write(`dualstack-conformance: ${message}\n`);
   process.exit(EXIT.configuration);
 }
@@ -64,21 +68,21 @@ function installSignalHandlers(): void {
   const handle = (signal: NodeJS.Signals): void => {
     // A second signal while cleaning up is ignored: cleanup is bounded and must finish to leave nothing behind.
     if (state.interruption) return;
-    state.interruption = { signal, exitCode: signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm };
+    const interruption = { signal, exitCode: signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm };
+    state.interruption = interruption;
     process.stderr.write(`\n${signal} received: stopping and deleting the run's namespaces\n`);
     interruptWaits(signal);
     state.runner?.abort();
-    state.child?.kill(signal);
+    // cluster:up runs in its own process group (npm does not forward signals to its script): signal the group.
+    if (state.child?.pid !== undefined) process.kill(-state.child.pid, signal);
     void (async () => {
       phase('cleanup');
       const failures = await state.cleanup.runAll();
       for (const failure of failures) process.stderr.write(`cleanup failed: ${failure}\n`);
-      if (state.interruption) {
-        phase('report');
-        state.reportInterruption?.(state.interruption, failures);
-      }
+      phase('report');
+      state.reportInterruption?.(interruption, failures);
       phase('done');
-      process.exit(state.interruption?.exitCode ?? EXIT.sigint);
+      process.exit(interruption.exitCode);
     })();
   };
   process.on('SIGINT', handle);
@@ -91,7 +95,7 @@ async function embeddedClusterKubeconfig(config: RunConfig): Promise<string> {
   const docker = spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 20_000 });
   if (docker.error || docker.status !== 0) {
     throw new ConfigurationError(
-      'no kubeconfig, and Docker (needed for the embedded kind cluster) is not available: run `npm run host:prepare`, or set KUBECONFIG',
+      'the embedded kind cluster needs Docker, which is not available: run `npm run host:prepare` (or point KUBECONFIG at a cluster)',
     );
   }
   phase('cluster-up');
@@ -102,9 +106,12 @@ async function embeddedClusterKubeconfig(config: RunConfig): Promise<string> {
       // The child's output goes to stderr: stdout stays the suite's report.
       stdio: ['ignore', process.stderr, process.stderr],
       env: { ...process.env, DSC_CACHE: config.cacheDir },
+      detached: true,
     });
     state.child = child;
-    const timer = setTimeout(() => child.kill('SIGTERM'), config.timeouts.clusterUp);
+    const timer = setTimeout(() => {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+    }, config.timeouts.clusterUp);
     child.on('exit', (exitCode) => {
       clearTimeout(timer);
       state.child = undefined;
@@ -220,6 +227,8 @@ async function main(): Promise<void> {
   setSelection({ config });
   const grep = config.grep !== undefined ? new RegExp(escapeRegExp(config.grep)) : undefined;
   mkdirSync(config.reportsDir, { recursive: true });
+  // A run that stops early must not leave the previous run's verdict looking like its own.
+  for (const file of REPORT_FILES) rmSync(path.join(config.reportsDir, file), { force: true });
   const partial = partialReason(config);
   const mocha = new Mocha({
     reporter: 'mochawesome',
@@ -303,6 +312,7 @@ async function main(): Promise<void> {
       checks: outcome.checks,
       hookFailures: collector.hookFailures,
       cleanupFailures: outcome.cleanupFailures,
+      phases: [...phaseTimeline()],
     };
   };
   state.reportInterruption = (interruption, cleanupFailures) => {
@@ -352,8 +362,8 @@ async function main(): Promise<void> {
         ? `cleanup failed: ${cleanupFailures.join('; ')}`
         : `${counts.passed} passed, ${counts.skipped} skipped for allowed reasons`;
   const verdict = exitCode === EXIT.passed ? 'passed' : exitCode === EXIT.configuration ? 'error' : 'failed';
-  const summary = summarize({ verdict, exitCode, reason, checks: results, cleanupFailures, lbProvider });
   phase('report');
+  const summary = summarize({ verdict, exitCode, reason, checks: results, cleanupFailures, lbProvider });
   writeReports(config, summary);
   printVerdict(summary, results, config.reportsDir);
   if (configurationFailure) process.stderr.write(`dualstack-conformance: ${configurationFailure}\n`);
@@ -383,7 +393,7 @@ function printVerdict(summary: RunSummary, results: readonly CheckResult[], repo
       `of ${counts.total} checks in ${formatDuration(Math.round(summary.wallSeconds * 1000))}; ${summary.reason}`,
   );
   const dir = path.relative(process.cwd(), reportsDir) || '.';
-  line(`Reports: ${['dualstack-conformance.html', 'junit.xml', 'summary.json'].map((file) => path.join(dir, file)).join(', ')}`);
+  line(`Reports: ${REPORT_FILES.map((file) => path.join(dir, file)).join(', ')}`);
 }
 
 main().catch((error: unknown) => {

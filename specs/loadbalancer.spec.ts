@@ -22,7 +22,10 @@ describe("LoadBalancer: the page's IPv6 LoadBalancer Service", function () {
     process.stdout.write(`    LoadBalancer provider: ${describeLbProvider(provider)}\n`);
   });
 
-  const lbService = async (): Promise<{ service: V1Service | undefined; problems: string[] }> => {
+  let lbState: Promise<{ service: V1Service | undefined; problems: string[] }> | undefined;
+  /** The LB Service once it settled (or its bound ran out); both checks share one wait. */
+  const lbService = (): Promise<{ service: V1Service | undefined; problems: string[] }> => (lbState ??= settleLbService());
+  const settleLbService = async (): Promise<{ service: V1Service | undefined; problems: string[] }> => {
     const run = currentRun();
     const created = deployed().services.get(SERVICES.loadBalancerIpv6);
     if (!created?.service) {

@@ -32,11 +32,16 @@ function declaredAbsent(capability: Capability): boolean {
   return capability === 'lb-provider' && currentSelection().config.lbProvider.kind === 'none';
 }
 
-/** Appends "cluster has no IPv6: ..." for each family the check needs and the cluster lacks. */
-function withFamilyAbsence(message: string, check: CheckInstance): string {
-  const absences = check.requiresFamilies
+/** "cluster has no IPv6: ..." for each family the check needs and the cluster lacks. */
+function familyAbsences(check: CheckInstance): string[] {
+  return check.requiresFamilies
     .map((family) => familyAbsence(currentRun().cluster.families, family))
-    .filter((text) => text !== '' && !message.includes(text));
+    .filter((text) => text !== '');
+}
+
+/** Appends the family absences a failure message does not already state. */
+function withFamilyAbsence(message: string, check: CheckInstance): string {
+  const absences = familyAbsences(check).filter((text) => !message.includes(text));
   return absences.length === 0 ? message : `${message}\n${absences.join('\n')}`;
 }
 
@@ -53,6 +58,9 @@ export function check(id: string, body: (context: CheckContext) => Promise<void>
         if (!instance.skipsWithout.includes(capability)) {
           throw new CheckFailure(`internal: ${instance.id} may not skip for ${capability} (${reason})`);
         }
+        // The family rule outranks optional capabilities: without a family it needs, the check fails, naming it.
+        const absences = familyAbsences(instance);
+        if (absences.length > 0) throw new CheckFailure(`${absences.join('\n')}\n(besides: ${reason})`);
         if (currentSelection().config.strict && !declaredAbsent(capability)) {
           throw new CheckFailure(`--strict: would skip (${reason}); needs ${CAPABILITY_DESCRIPTIONS[capability]}`);
         }

@@ -155,7 +155,7 @@ export async function preflight(clients: Clients, requestTimeoutMs: number): Pro
   const where = `context "${clients.contextName}" (${clients.server})`;
   let version: VersionInfo;
   try {
-    version = await withTimeout(clients.version.getCode(), requestTimeoutMs, `API server of ${where}`);
+    version = await withTimeout(clients.version.getCode(), requestTimeoutMs, 'GET /version');
   } catch (error) {
     const status = httpStatusOf(error);
     if (status === 401) throw new ConfigurationError(`API server of ${where} rejected the credentials (HTTP 401)`);
@@ -182,7 +182,7 @@ export async function preflight(clients: Clients, requestTimeoutMs: number): Pro
             },
           }),
           requestTimeoutMs,
-          `API server of ${where}`,
+          'a SelfSubjectAccessReview',
         );
         return { permission, allowed: review.status?.allowed === true };
       } catch (error) {

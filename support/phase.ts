@@ -1,15 +1,18 @@
 // Phase markers on stderr (`phase=create`, `phase=wait`, `phase=exec`, ...) so an outside observer (selftest's
 // interrupt cases) can time a signal to a phase. Printed only when the phase changes, to keep stderr readable.
+// The timeline is kept too: summary.json reports it, and `npm run bench` turns it into per-phase times.
 export type Phase = 'preflight' | 'cluster-up' | 'discover' | 'create' | 'wait' | 'exec' | 'cleanup' | 'report' | 'done';
 
-let current: Phase | undefined;
+const started = Date.now();
+const timeline: { phase: Phase; atSeconds: number }[] = [];
 
 export function phase(next: Phase): void {
-  if (next === current) return;
-  current = next;
+  if (timeline.at(-1)?.phase === next) return;
+  timeline.push({ phase: next, atSeconds: (Date.now() - started) / 1000 });
   process.stderr.write(`phase=${next}\n`);
 }
 
-export function currentPhase(): Phase | undefined {
-  return current;
+/** Each phase change, in seconds since the process loaded this module. */
+export function phaseTimeline(): readonly { phase: Phase; atSeconds: number }[] {
+  return timeline;
 }

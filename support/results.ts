@@ -114,6 +114,8 @@ export interface RunSummary {
   readonly checks: readonly CheckResult[];
   readonly hookFailures: readonly string[];
   readonly cleanupFailures: readonly string[];
+  /** Phase changes (`create`, `wait`, `exec`, `cleanup`, ...) in seconds since start. */
+  readonly phases: readonly { readonly phase: string; readonly atSeconds: number }[];
 }
 
 function xmlAttribute(value: string): string {

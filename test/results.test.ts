@@ -22,6 +22,7 @@ function summaryOf(collector: ResultCollector): RunSummary {
     checks,
     hookFailures: collector.hookFailures,
     cleanupFailures: [],
+    phases: [],
   };
 }
 
