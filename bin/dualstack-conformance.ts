@@ -18,16 +18,18 @@ import { ConfigurationError, describeError } from '../support/errors.ts';
 import { familyAbsence } from '../support/families.ts';
 import { describePermission, kubeconfigFiles, loadKubeConfig, makeClients, preflight, type Clients } from '../support/k8s.ts';
 import { declaredLbProvider, describeLbProvider } from '../support/loadbalancer.ts';
+import { warmOffcluster } from '../support/offcluster.ts';
 import { createRunNamespaces, newRunId, runNamespaceNames, type RunNamespaces } from '../support/namespace.ts';
 import { phase, phaseTimeline } from '../support/phase.ts';
 import { countResults, ResultCollector, toJUnitXml, type CheckResult, type RunSummary } from '../support/results.ts';
 import { setRun, setSelection, type Run } from '../support/run.ts';
+import { describeSweep, sweepStaleNamespaces, sweepThreshold } from '../support/sweep.ts';
 import { formatDuration } from '../support/timeouts.ts';
 import { interruptWaits } from '../support/wait.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Spec files in the page's order: nodes, pods, Services, then beyond the page. */
-const SPEC_FILES = ['nodes', 'pods', 'services', 'connectivity', 'dns', 'loadbalancer'].map((name) =>
+const SPEC_FILES = ['nodes', 'pods', 'services', 'connectivity', 'dns', 'offcluster', 'loadbalancer'].map((name) =>
   path.join(ROOT, 'specs', `${name}.spec.ts`),
 );
 const SUITE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
@@ -163,7 +165,14 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function header(config: RunConfig, clients: Clients, namespaces: RunNamespaces, cluster: ClusterInfo, missingOptional: string[]): string[] {
+function header(
+  config: RunConfig,
+  clients: Clients,
+  namespaces: RunNamespaces,
+  cluster: ClusterInfo,
+  missingOptional: string[],
+  sweep: string,
+): string[] {
   const families = cluster.families;
   const schedulable = schedulableNodeNames(cluster);
   const notSchedulable = cluster.schedulability.filter((node) => !node.schedulable).map((node) => `${node.name} (${node.reason ?? ''})`);
@@ -181,7 +190,10 @@ function header(config: RunConfig, clients: Clients, namespaces: RunNamespaces, 
     `LoadBalancer provider: ${declared ? describeLbProvider(declared) : 'detected during setup (MetalLB pools, else a probe Service)'}`,
     `kube-proxy: ${cluster.kubeProxyMode}; CNI: ${cluster.cni}`,
     `Images: agnhost ${config.images.agnhost}, busybox ${config.images.busybox}`,
+    `Off-cluster client: ${config.offclusterNetwork ? `docker network ${config.offclusterNetwork} (declared)` : "the docker network the nodes are containers on (detected)"}, ` +
+      `image ${config.offclusterImage ?? 'the local dualstack-conformance/node-base (detected)'}`,
     `Mode: ${partial ? `PARTIAL (${partial}); not a conformance verdict` : 'full run'}${config.strict ? '; strict' : ''}`,
+    sweep,
     ...(missingOptional.length > 0 ? [`Not visible to this identity: ${missingOptional.join(', ')}`] : []),
     '',
   ];
@@ -221,6 +233,7 @@ async function main(): Promise<void> {
     process.exit(EXIT.passed);
   }
   const config = request.config;
+  const sweepOlderThan = sweepThreshold();
   installSignalHandlers();
 
   // Load the specs first: which checks run is known before touching any cluster.
@@ -269,7 +282,11 @@ async function main(): Promise<void> {
   }
   const clients = makeClients(loadKubeConfig(files, context));
   const pre = await preflight(clients, config.timeouts.apiRequest);
+  // Leftovers of killed runs, before this run creates its own namespaces.
+  const sweep = await sweepStaleNamespaces(clients, sweepOlderThan, config.timeouts.apiRequest);
 
+  // Interrupted meanwhile: the signal handler cleans up and exits; create nothing more.
+  if (state.interruption) return;
   const namespaces = runNamespaceNames(newRunId());
   await createRunNamespaces(clients, namespaces, state.cleanup, config.timeouts.namespaceDeletion, config.timeouts.apiRequest);
   phase('discover');
@@ -279,7 +296,8 @@ async function main(): Promise<void> {
     probeNamespace: namespaces.main,
     probeServiceTemplateVariables: fixtureVariables(namespaces, config.images),
   });
-  for (const text of header(config, clients, namespaces, cluster, pre.missingOptional.map(describePermission))) line(text);
+  if (state.interruption) return;
+  for (const text of header(config, clients, namespaces, cluster, pre.missingOptional.map(describePermission), describeSweep(sweep))) line(text);
 
   const run: Run = {
     config,
@@ -291,6 +309,8 @@ async function main(): Promise<void> {
     skipReasons: new Map(),
   };
   setRun(run);
+  // The off-cluster client container starts while the fixtures come up, when a selected check needs it.
+  if (selected.some((check) => check.skipsWithout.includes('offcluster-network'))) warmOffcluster(run);
 
   const collector = new ResultCollector(selected, run.skipReasons);
   const summarize = (outcome: Pick<RunSummary, 'verdict' | 'exitCode' | 'reason' | 'checks' | 'cleanupFailures'> & { lbProvider: string }): RunSummary => {

@@ -1,8 +1,11 @@
 // Root hooks, passed to mocha by the CLI: one `before` creates every fixture concurrently and waits once for all
-// pods (so the specs share them and the suite stays fast); one `afterEach` attaches diagnostics to failed checks.
+// pods (so the specs share them and the suite stays fast); one `afterEach` attaches diagnostics to failed checks;
+// one `after` stops the off-cluster client container (the run's cleanup registry is the backstop).
 import addContext from 'mochawesome/addContext.js';
 import { deployFixtures } from '../support/deploy.ts';
 import { collectDiagnostics } from '../support/diagnostics.ts';
+import { describeError } from '../support/errors.ts';
+import { stopOffclusterClient } from '../support/offcluster.ts';
 import { currentRun } from '../support/run.ts';
 
 async function attachDiagnostics(context: Mocha.Context): Promise<void> {
@@ -26,6 +29,18 @@ export const rootHooks: Mocha.RootHookObject = {
       } catch (error) {
         await attachDiagnostics(this);
         throw error;
+      }
+    },
+  ],
+  afterAll: [
+    async function stopOffclusterClientContainer(this: Mocha.Context) {
+      const run = currentRun();
+      this.timeout(run.config.timeouts.offclusterStart + 30_000);
+      try {
+        await stopOffclusterClient(run);
+      } catch (error) {
+        // Not thrown: the cleanup registry removes the container again and reports a failure there (exit 1).
+        process.stderr.write(`stopping the off-cluster client failed: ${describeError(error)}\n`);
       }
     },
   ],

@@ -7,6 +7,7 @@ const AREA_TITLES: Readonly<Record<CheckArea, string>> = {
   services: 'Services',
   connectivity: 'Connectivity',
   dns: 'DNS',
+  offcluster: 'Off-cluster',
   loadbalancer: 'LoadBalancer',
 };
 
@@ -40,7 +41,9 @@ export function renderChecksMarkdown(): string {
     const first = instances[0];
     if (!first) continue;
     const requires = spec.perFamily
-      ? 'its own family'
+      ? spec.requires === 'both'
+        ? 'IPv4 and IPv6 (each instance judges its own family of a dual-stack fixture)'
+        : 'its own family'
       : first.requiresFamilies.length === 0
         ? 'none (family-independent)'
         : first.requiresFamilies.join(' and ');

@@ -6,16 +6,18 @@
 // `requires: 'none'` checks judge something every cluster must get right, single-stack or not.
 import { ALL_FAMILIES, familySlug, type IpFamily } from './ip.ts';
 
-export type CheckArea = 'nodes' | 'pods' | 'services' | 'connectivity' | 'dns' | 'loadbalancer';
+export type CheckArea = 'nodes' | 'pods' | 'services' | 'connectivity' | 'dns' | 'offcluster' | 'loadbalancer';
 
 /** Optional capabilities: the only reasons a check may be skipped (and which --strict turns into failures). */
-export type Capability = 'node-ipam' | 'multiple-nodes' | 'lb-provider' | 'api-served';
+export type Capability = 'node-ipam' | 'multiple-nodes' | 'lb-provider' | 'api-served' | 'offcluster-network';
 
 export const CAPABILITY_DESCRIPTIONS: Readonly<Record<Capability, string>> = {
   'node-ipam': 'node IPAM (nodes carry spec.podCIDRs; some CNIs allocate pod addresses themselves)',
   'multiple-nodes': 'two or more schedulable nodes',
   'lb-provider': 'a LoadBalancer provider (cloud controller, MetalLB, ...)',
   'api-served': 'an API field or resource this Kubernetes version may not serve',
+  'offcluster-network':
+    'a docker network the nodes are reachable on, for an off-cluster client container (found when the nodes are containers on a docker network, as with kind; else named with --offcluster-network)',
 };
 
 interface CheckSpecBase {
@@ -36,7 +38,11 @@ interface CheckSpecBase {
 }
 
 export type CheckSpec =
-  | (CheckSpecBase & { readonly perFamily: true })
+  /**
+   * `requires: 'both'` on a per-family check: each instance judges one family, but of a fixture only a dual-stack
+   * cluster can have (a RequireDualStack Service), so each needs both families.
+   */
+  | (CheckSpecBase & { readonly perFamily: true; readonly requires?: 'both' })
   | (CheckSpecBase & { readonly perFamily: false; readonly requires: 'both' | 'none' | IpFamily });
 
 export interface CheckInstance {
@@ -346,6 +352,23 @@ export const CHECK_SPECS: readonly CheckSpec[] = [
     upstream: null,
     causes: ['EndpointSlices lack {family} (see svc.endpointslices)', 'CoreDNS not watching EndpointSlices of both families'],
   },
+  // Off-cluster
+  {
+    id: 'offcluster.nodeport',
+    area: 'offcluster',
+    perFamily: true,
+    title: "a client outside the cluster reaches a dual-stack NodePort Service on every node's {family} address",
+    verifies:
+      "From a client container on the nodes' docker network (testcontainers; e.g. kind's `kind` network), HTTP GET to each node's {family} InternalIP:nodePort of dual-stack-nodeport-svc answers with a backend's name.",
+    pageStep: null,
+    upstream: null,
+    causes: [
+      'kube-proxy --nodeport-addresses excludes {family} or the node\'s {family} address',
+      'Node firewall dropping {family} traffic to the NodePort range from outside the cluster',
+      'The node has no {family} InternalIP (see node.internalip.families)',
+    ],
+    skipsWithout: ['offcluster-network'],
+  },
   // LoadBalancer
   {
     id: 'lb.ipv6.external-ip',
@@ -364,12 +387,49 @@ export const CHECK_SPECS: readonly CheckSpec[] = [
     area: 'loadbalancer',
     perFamily: false,
     requires: 'IPv6',
-    title: "the page's IPv6 LoadBalancer Service answers on its external IP",
-    verifies: 'From the client pod, HTTP GET to the IPv6 external IP on port 80 answers with a backend\'s name.',
+    title: "the page's IPv6 LoadBalancer Service answers on its IPv6 external IP from outside the cluster",
+    verifies:
+      'From a client container outside the cluster (on the nodes\' docker network), HTTP GET to [IPv6 external IP]:80 answers with a backend\'s name.',
     pageStep: `${PAGE_LB}: "verify the Service is reachable on its IP and port"`,
     upstream: null,
-    causes: ['The provider announces the IPv6 address but does not route it', 'kube-proxy lacks rules for the LB IP'],
+    causes: [
+      'The provider announces the IPv6 address but does not route it (MetalLB L2: no NDP answer from a speaker)',
+      'kube-proxy lacks rules for the LB IP',
+    ],
+    skipsWithout: ['lb-provider', 'offcluster-network'],
+  },
+  {
+    id: 'lb.dual.external-ips',
+    area: 'loadbalancer',
+    perFamily: false,
+    requires: 'both',
+    title: 'a RequireDualStack LoadBalancer Service gets an IPv4 and an IPv6 external IP',
+    verifies:
+      'dual-stack-require-lb-svc (RequireDualStack [IPv4, IPv6]) gets clusterIPs of both families and status.loadBalancer.ingress with an IPv4 and an IPv6 address within the loadBalancer timeout.',
+    pageStep: null,
+    upstream: null,
+    causes: [
+      'The LB provider has an address pool of one family only (MetalLB: the IPAddressPool lists one range)',
+      'The provider assigns one address per Service whatever its ipFamilies',
+    ],
     skipsWithout: ['lb-provider'],
+  },
+  {
+    id: 'lb.dual.reachable',
+    area: 'loadbalancer',
+    perFamily: true,
+    requires: 'both',
+    title: "a RequireDualStack LoadBalancer Service answers on its {family} external IP from outside the cluster",
+    verifies:
+      "From a client container outside the cluster (on the nodes' docker network), HTTP GET to dual-stack-require-lb-svc's {family} external IP on port 80 answers with a backend's name.",
+    pageStep: null,
+    upstream: null,
+    causes: [
+      'The provider announces the {family} address but does not route it (MetalLB L2: no ARP/NDP answer from a speaker)',
+      'kube-proxy lacks {family} rules for the LB IP',
+      'The Service has no {family} external IP (see lb.dual.external-ips)',
+    ],
+    skipsWithout: ['lb-provider', 'offcluster-network'],
   },
 ];
 
@@ -387,7 +447,7 @@ export function expandCheck(spec: CheckSpec): CheckInstance[] {
       ...base,
       id: `${spec.id}.${familySlug(family)}`,
       family,
-      requiresFamilies: [family],
+      requiresFamilies: spec.requires === 'both' ? [...ALL_FAMILIES] : [family],
       title: fill(spec.title, family),
       verifies: fill(spec.verifies, family),
       causes: spec.causes.map((cause) => fill(cause, family)),

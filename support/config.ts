@@ -39,6 +39,10 @@ export interface RunConfig {
   readonly lbProvider: LbProviderSetting;
   readonly keepOnFailure: boolean;
   readonly images: Images;
+  /** Off-cluster client: the docker network to attach to (undefined: the nodes' own network, when they are containers). */
+  readonly offclusterNetwork: string | undefined;
+  /** Off-cluster client image, present in the host's docker (undefined: the local dualstack-conformance/node-base). */
+  readonly offclusterImage: string | undefined;
   readonly reportsDir: string;
   /** Use the embedded kind cluster even when a kubeconfig exists. */
   readonly kind: boolean;
@@ -66,6 +70,12 @@ Selection (such runs are PARTIAL, never a conformance verdict):
 Verdicts:
   --strict                 skips become failures, except for capabilities declared absent
   --lb-provider <name|none> declare the LoadBalancer provider (default: detect MetalLB pools or probe)
+Off-cluster client (a container on a docker network; probes node and LoadBalancer addresses from outside):
+  --offcluster-network <docker network>
+                           or DSC_OFFCLUSTER_NETWORK; where to attach it (default: the network the nodes are
+                           containers on, as with kind; without one, off-cluster checks are skipped)
+  --offcluster-image <ref> or DSC_OFFCLUSTER_IMAGE; a local image with bash and timeout, never pulled
+                           (default: the local dualstack-conformance/node-base image)
 Images (defaults are upstream names; mirror them with --print-images):
   --agnhost-image <ref>    or DSC_AGNHOST_IMAGE
   --busybox-image <ref>    or DSC_BUSYBOX_IMAGE
@@ -94,6 +104,8 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
         'print-images': { type: 'boolean' },
         'agnhost-image': { type: 'string' },
         'busybox-image': { type: 'string' },
+        'offcluster-network': { type: 'string' },
+        'offcluster-image': { type: 'string' },
         'reports-dir': { type: 'string' },
         kind: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -136,6 +148,9 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
       lbProvider,
       keepOnFailure: values['keep-on-failure'] ?? false,
       images,
+      offclusterNetwork:
+        nonEmpty(values['offcluster-network'], '--offcluster-network') ?? nonEmpty(env.DSC_OFFCLUSTER_NETWORK, 'DSC_OFFCLUSTER_NETWORK'),
+      offclusterImage: nonEmpty(values['offcluster-image'], '--offcluster-image') ?? nonEmpty(env.DSC_OFFCLUSTER_IMAGE, 'DSC_OFFCLUSTER_IMAGE'),
       reportsDir: path.resolve(values['reports-dir'] ?? 'reports'),
       kind: values.kind ?? false,
       timeouts: loadTimeouts(env),

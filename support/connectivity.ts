@@ -121,23 +121,9 @@ export function planProbes(scenario: ConnectivityScenario, family: IpFamily, sta
       break;
     }
     case 'nodeport-on-every-node': {
-      const created = state.services.get(SERVICES.nodePort);
-      const service = created?.service;
-      const nodePort = service?.spec?.ports?.[0]?.nodePort;
-      if (!service || nodePort === undefined) {
-        problems.push(`${describeService(SERVICES.nodePort, created)}; no nodePort`);
-        break;
-      }
-      if (!(service.spec?.ipFamilies ?? []).includes(family)) {
-        problems.push(`svc ${SERVICES.nodePort}: ipFamilies=[${(service.spec?.ipFamilies ?? []).join(',')}]; no ${family} NodePort`);
-        break;
-      }
-      for (const node of state.nodes) {
-        const addressing = nodeAddressing(node);
-        const [ip] = addressing.internalIpsByFamily[family];
-        if (ip === undefined) problems.push(`node ${addressing.name} has no ${family} InternalIP: ${formatList(addressing.internalIPs)}`);
-        else add({ destination: { label: `node ${addressing.name} nodePort`, address: ip, port: nodePort }, responders: responders() });
-      }
+      const planned = nodePortProbes(state.services, state.nodes, family, responders());
+      problems.push(...planned.problems);
+      probes.push(...planned.probes);
       break;
     }
     case 'prefer-service-cluster-ip':
@@ -148,6 +134,34 @@ export function planProbes(scenario: ConnectivityScenario, family: IpFamily, sta
       break;
   }
   return { source, probes, problems, skip: undefined };
+}
+
+/**
+ * The NodePort Service's nodePort on every node's InternalIP of the family; shared by the in-cluster check
+ * (conn.nodeport) and the off-cluster one (offcluster.nodeport).
+ */
+export function nodePortProbes(
+  services: ReadonlyMap<string, CreatedService>,
+  nodes: readonly V1Node[],
+  family: IpFamily,
+  responders: readonly string[],
+): { probes: PlannedProbe[]; problems: string[] } {
+  const created = services.get(SERVICES.nodePort);
+  const service = created?.service;
+  const nodePort = service?.spec?.ports?.[0]?.nodePort;
+  if (!service || nodePort === undefined) return { probes: [], problems: [`${describeService(SERVICES.nodePort, created)}; no nodePort`] };
+  if (!(service.spec?.ipFamilies ?? []).includes(family)) {
+    return { probes: [], problems: [`svc ${SERVICES.nodePort}: ipFamilies=[${(service.spec?.ipFamilies ?? []).join(',')}]; no ${family} NodePort`] };
+  }
+  const probes: PlannedProbe[] = [];
+  const problems: string[] = [];
+  for (const node of nodes) {
+    const addressing = nodeAddressing(node);
+    const [ip] = addressing.internalIpsByFamily[family];
+    if (ip === undefined) problems.push(`node ${addressing.name} has no ${family} InternalIP: ${formatList(addressing.internalIPs)}`);
+    else probes.push({ destination: { label: `node ${addressing.name} nodePort`, address: ip, port: nodePort }, responders });
+  }
+  return { probes, problems };
 }
 
 /** Why an answer is wrong, or undefined when one of the expected responders answered. */

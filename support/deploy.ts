@@ -99,7 +99,7 @@ export async function deployFixtures(
   const files = FIXTURE_FILES.filter(
     (fixture) =>
       fixture.loadBalancer === undefined ||
-      (fixture.loadBalancer === 'page' && !(declared && !declared.present)) ||
+      (fixture.loadBalancer === 'service' && !(declared && !declared.present)) ||
       (fixture.loadBalancer === 'probe' && wantsProbe),
   );
   // Parse everything first: a malformed fixture stops the run before anything is created.

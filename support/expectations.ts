@@ -12,8 +12,11 @@ export interface FixtureFile {
   readonly file: string;
   /** `host` = the run's privileged namespace, for hostNetwork pods only. */
   readonly namespace: 'main' | 'host';
-  /** Created only when a LoadBalancer provider may exist (not with --lb-provider=none). */
-  readonly loadBalancer?: 'page' | 'probe';
+  /**
+   * LoadBalancer fixtures: a `service` is created only when a provider may exist (not with --lb-provider=none), the
+   * `probe` only when detection needs it (no provider declared and no MetalLB pool).
+   */
+  readonly loadBalancer?: 'service' | 'probe';
 }
 
 /** Every fixture of a run; all are created concurrently in the root `before`. */
@@ -32,7 +35,8 @@ export const FIXTURE_FILES: readonly FixtureFile[] = [
   { file: 'services/dual-stack-require-ipv6-ipv4-svc.yaml', namespace: 'main' },
   { file: 'services/dual-stack-headless-svc.yaml', namespace: 'main' },
   { file: 'services/dual-stack-nodeport-svc.yaml', namespace: 'main' },
-  { file: 'services/dual-stack-ipv6-lb-svc.yaml', namespace: 'main', loadBalancer: 'page' },
+  { file: 'services/dual-stack-ipv6-lb-svc.yaml', namespace: 'main', loadBalancer: 'service' },
+  { file: 'services/dual-stack-require-lb-svc.yaml', namespace: 'main', loadBalancer: 'service' },
   { file: 'probes/lb-probe-svc.yaml', namespace: 'main', loadBalancer: 'probe' },
 ];
 
@@ -47,6 +51,7 @@ export const SERVICES = {
   nodePort: 'dual-stack-nodeport-svc',
   hairpin: 'hairpin-svc',
   loadBalancerIpv6: 'dual-stack-ipv6-lb-svc',
+  loadBalancerDual: 'dual-stack-require-lb-svc',
   loadBalancerProbe: 'lb-probe-svc',
 } as const;
 

@@ -7,7 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { loadAllYaml, type KubernetesObject } from '@kubernetes/client-node';
 import { ConfigurationError } from './errors.ts';
 
-export const FIXTURES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
+/** The repository's fixtures/, or $DSC_FIXTURES_DIR (a copy with the same file names, e.g. to adapt a fixture). */
+export const FIXTURES_DIR = process.env.DSC_FIXTURES_DIR
+  ? path.resolve(process.env.DSC_FIXTURES_DIR)
+  : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 
 export class FixtureError extends ConfigurationError {
   override readonly name = 'FixtureError';

@@ -288,3 +288,17 @@ export function judgeIpv6LoadBalancer(service: V1Service): string[] {
     ? []
     : [`${serviceRef(service)}: clusterIPs=${formatList(clusterIPs)} ingress=${formatList(ingress)}; ${problems.join('; ')}`];
 }
+
+/** A RequireDualStack LoadBalancer Service: a clusterIP and an external IP of each family. */
+export function judgeDualStackLoadBalancer(service: V1Service): string[] {
+  const clusterIPs = service.spec?.clusterIPs ?? [];
+  const ingress = ingressAddresses(service);
+  const problems: string[] = [];
+  for (const family of ['IPv4', 'IPv6'] as const) {
+    if (!clusterIPs.some((address) => familyOf(address) === family)) problems.push(`no ${family} clusterIP`);
+    if (!ingress.some((address) => familyOf(address) === family)) problems.push(`no ${family} external IP in status.loadBalancer.ingress`);
+  }
+  return problems.length === 0
+    ? []
+    : [`${serviceRef(service)}: clusterIPs=${formatList(clusterIPs)} ingress=${formatList(ingress)}; ${problems.join('; ')}`];
+}

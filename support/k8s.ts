@@ -15,7 +15,7 @@ import {
   type VersionInfo,
 } from '@kubernetes/client-node';
 import { ConfigurationError, describeError, httpStatusOf } from './errors.ts';
-import { formatDuration } from './timeouts.ts';
+import { formatDuration, timeoutEnvName } from './timeouts.ts';
 
 export interface Clients {
   readonly kubeConfig: KubeConfig;
@@ -93,11 +93,12 @@ export function makeClients(kubeConfig: KubeConfig): Clients {
   };
 }
 
-/** Resolves with the promise, or rejects after `ms` with a message naming what did not answer. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/** Resolves with the promise, or rejects after `ms` with a message naming what did not answer (and the variable raising the bound). */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string, variable?: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${formatDuration(ms)}`)), ms);
+    const raise = variable ? ` (raise ${variable} on a slow link)` : '';
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${formatDuration(ms)}${raise}`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -109,6 +110,8 @@ export interface Permission {
   readonly subresource?: string;
   readonly group: string;
   readonly namespace?: string;
+  /** One object by name (RBAC resourceNames), when the suite reads only that one. */
+  readonly name?: string;
   readonly optional?: boolean;
   readonly why: string;
 }
@@ -133,7 +136,7 @@ export const REQUIRED_PERMISSIONS: readonly Permission[] = [
   { verb: 'list', resource: 'events', group: '', why: 'diagnostics on failure' },
   { verb: 'get', resource: 'servicecidrs', group: 'networking.k8s.io', optional: true, why: 'service family detection' },
   { verb: 'list', resource: 'ipaddresspools', group: 'metallb.io', optional: true, why: 'LB provider detection' },
-  { verb: 'get', resource: 'configmaps', group: '', namespace: 'kube-system', optional: true, why: 'kube-proxy mode' },
+  { verb: 'get', resource: 'configmaps', group: '', namespace: 'kube-system', name: 'kube-proxy', optional: true, why: 'kube-proxy mode' },
   { verb: 'list', resource: 'daemonsets', group: 'apps', namespace: 'kube-system', optional: true, why: 'CNI name' },
 ];
 
@@ -141,7 +144,8 @@ export function describePermission(permission: Permission): string {
   const resource = permission.subresource ? `${permission.resource}/${permission.subresource}` : permission.resource;
   const group = permission.group ? `.${permission.group}` : '';
   const scope = permission.namespace ? ` in ${permission.namespace}` : '';
-  return `${permission.verb} ${resource}${group}${scope}`;
+  const name = permission.name ? ` ${permission.name}` : '';
+  return `${permission.verb} ${resource}${group}${name}${scope}`;
 }
 
 export interface PreflightResult {
@@ -155,7 +159,7 @@ export async function preflight(clients: Clients, requestTimeoutMs: number): Pro
   const where = `context "${clients.contextName}" (${clients.server})`;
   let version: VersionInfo;
   try {
-    version = await withTimeout(clients.version.getCode(), requestTimeoutMs, 'GET /version');
+    version = await withTimeout(clients.version.getCode(), requestTimeoutMs, 'GET /version', timeoutEnvName('apiRequest'));
   } catch (error) {
     const status = httpStatusOf(error);
     if (status === 401) throw new ConfigurationError(`API server of ${where} rejected the credentials (HTTP 401)`);
@@ -177,6 +181,7 @@ export async function preflight(clients: Clients, requestTimeoutMs: number): Pro
                   subresource: permission.subresource,
                   group: permission.group,
                   namespace: permission.namespace,
+                  name: permission.name,
                 },
               },
             },

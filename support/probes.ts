@@ -1,5 +1,5 @@
 // Probes sent from inside the cluster (exec into a fixture pod; never a packet from the host to pod or Service
-// networks). Each retries within its bound until the expectation holds, because dataplane and DNS programming lag
+// networks); the off-cluster client (support/offcluster.ts) shares the retry and the line format. Each retries within its bound until the expectation holds, because dataplane and DNS programming lag
 // object creation, and prints one line `src (ip) -> dst ([ip]:port): outcome`.
 import type { V1Pod } from '@kubernetes/client-node';
 import { parseNslookupOutput } from './dns.ts';
@@ -35,7 +35,12 @@ export interface ProbeOutcome {
 }
 
 export function probeLine(source: ProbeSource, destination: ProbeDestination): string {
-  return `${source.pod.metadata?.name ?? '?'} (${source.address}) -> ${destination.label} (${joinHostPort(destination.address, destination.port)})`;
+  return formatProbeLine(source.pod.metadata?.name ?? '?', source.address, destination);
+}
+
+/** `src (ip) -> dst ([ip]:port)`: IPv6 destinations always bracketed. */
+export function formatProbeLine(sourceName: string, sourceAddress: string, destination: ProbeDestination): string {
+  return `${sourceName} (${sourceAddress}) -> ${destination.label} (${joinHostPort(destination.address, destination.port)})`;
 }
 
 function report(outcome: ProbeOutcome): ProbeOutcome {
@@ -53,14 +58,42 @@ function execTarget(pod: V1Pod): { namespace: string; pod: string; container: st
   };
 }
 
-interface Attempt {
-  readonly result: ExecResult;
-  readonly answer: string;
-  /** Why this attempt does not count as success, or undefined when it does. */
-  readonly problem: string | undefined;
+/**
+ * Retries one probe attempt within its bound until it counts as success, then prints the outcome line. Shared by
+ * the in-cluster probes (exec into a pod) and the off-cluster ones (exec into the client container).
+ */
+export async function retryProbe(
+  line: string,
+  attempt: () => Promise<{ answer: string; problem: string | undefined }>,
+  boundMs: number,
+  boundName: 'connectivity' | 'dns',
+): Promise<ProbeOutcome> {
+  const started = Date.now();
+  let attempts = 0;
+  let last: { answer: string; problem: string | undefined } | undefined;
+  try {
+    const done = await waitFor({
+      what: line,
+      timeoutMs: boundMs,
+      timeoutName: boundName,
+      observe: async () => {
+        attempts += 1;
+        last = await attempt();
+        return last;
+      },
+      isDone: (observed) => observed.problem === undefined,
+      describe: (observed) => observed.problem ?? 'ok',
+      maxIntervalMs: 1_000,
+    });
+    return report({ line, ok: true, answer: done.answer, detail: '', attempts, durationMs: Date.now() - started });
+  } catch (error) {
+    const detail = error instanceof TimeoutError ? (last?.problem ?? error.message) : describeError(error);
+    const bound = error instanceof TimeoutError ? ` (no success in ${attempts} attempts within ${boundMs}ms)` : '';
+    return report({ line, ok: false, answer: last?.answer ?? '', detail: `${detail}${bound}`, attempts, durationMs: Date.now() - started });
+  }
 }
 
-async function retryExec(
+function retryExec(
   clients: Clients,
   source: ProbeSource,
   line: string,
@@ -70,30 +103,12 @@ async function retryExec(
   boundName: 'connectivity' | 'dns',
   attemptMs: number,
 ): Promise<ProbeOutcome> {
-  const started = Date.now();
-  let attempts = 0;
-  let last: Attempt | undefined;
-  try {
-    const done = await waitFor<Attempt>({
-      what: line,
-      timeoutMs: boundMs,
-      timeoutName: boundName,
-      observe: async () => {
-        attempts += 1;
-        const result = await execInPod(clients.kubeConfig, { ...execTarget(source.pod), command, timeoutMs: attemptMs });
-        last = { result, ...judge(result) };
-        return last;
-      },
-      isDone: (attempt) => attempt.problem === undefined,
-      describe: (attempt) => attempt.problem ?? 'ok',
-      maxIntervalMs: 1_000,
-    });
-    return report({ line, ok: true, answer: done.answer, detail: '', attempts, durationMs: Date.now() - started });
-  } catch (error) {
-    const detail = error instanceof TimeoutError ? (last?.problem ?? error.message) : describeError(error);
-    const bound = error instanceof TimeoutError ? ` (no success in ${attempts} attempts within ${boundMs}ms)` : '';
-    return report({ line, ok: false, answer: last?.answer ?? '', detail: `${detail}${bound}`, attempts, durationMs: Date.now() - started });
-  }
+  return retryProbe(
+    line,
+    async () => judge(await execInPod(clients.kubeConfig, { ...execTarget(source.pod), command, timeoutMs: attemptMs })),
+    boundMs,
+    boundName,
+  );
 }
 
 /**

@@ -1,0 +1,38 @@
+// From outside the cluster: a client container on the nodes' docker network (testcontainers) reaches the dual-stack
+// NodePort Service on every node's address of each family, as a user outside the cluster would. Without such a
+// network (a cluster that is not kind and no --offcluster-network) the checks are skipped with that reason.
+import { check } from '../support/check.ts';
+import { judgeResponder, nodePortProbes } from '../support/connectivity.ts';
+import { BACKEND_ROLES } from '../support/expectations.ts';
+import { ALL_FAMILIES, familySlug } from '../support/ip.ts';
+import { offclusterClient, offclusterHttpProbe, offclusterNetwork } from '../support/offcluster.ts';
+import { currentRun, deployed } from '../support/run.ts';
+
+describe('Off-cluster: a client outside the cluster reaches it in each family', function () {
+  for (const family of ALL_FAMILIES) {
+    check(`offcluster.nodeport.${familySlug(family)}`, async function (t) {
+      const run = currentRun();
+      const fixtures = deployed();
+      const network = await offclusterNetwork(run);
+      if (!network.available) {
+        if (!network.declared) t.skip('offcluster-network', network.reason);
+        t.verdict([network.reason]);
+        return;
+      }
+      const responders = BACKEND_ROLES.map((role) => fixtures.pods[role].metadata?.name ?? role);
+      const plan = nodePortProbes(fixtures.services, run.cluster.nodes, family, responders);
+      const client = plan.probes.length > 0 ? await offclusterClient(run) : undefined;
+      const outcomes = client
+        ? await Promise.all(
+            plan.probes.map((probe) => offclusterHttpProbe(run, client, probe.destination, (hostname) => judgeResponder(hostname, probe.responders))),
+          )
+        : [];
+      t.observe('off-cluster network', `${network.network} [${network.subnets.join(', ')}]: ${network.how}`);
+      t.observe(
+        'probes',
+        outcomes.map((outcome) => `${outcome.line}: ${outcome.ok ? `ok, answered ${outcome.answer}` : `FAILED: ${outcome.detail}`}`),
+      );
+      t.verdict([...plan.problems, ...outcomes.filter((outcome) => !outcome.ok).map((outcome) => `${outcome.line}: ${outcome.detail}`)]);
+    });
+  }
+});
