@@ -561,22 +561,28 @@ export function robustnessCases(target: RobustnessTarget): RobustnessCase[] {
       name: 'Pod Security: the main namespace enforces restricted and admits every pod; only -host is privileged',
       fn: () =>
         withTempDir('psa', async (dir) => {
+          // A full run: its exec phase lasts long enough to read the pods before cleanup starts.
+          let enforced: Promise<string> | undefined;
           let observed: Promise<string> | undefined;
           const r = await runSuite({
-            args: ['--grep', '[pod.', '--reports-dir', join(dir, 'reports')],
+            args: ['--strict', '--reports-dir', join(dir, 'reports')],
             env,
-            timeoutMs: 180_000,
+            timeoutMs: 240_000,
             onPhase: (phase, _pid, soFar) => {
+              if (phase === 'create' && !enforced) {
+                enforced = enforcementDuringRun(kubeconfig, soFar.stdout);
+                enforced.catch(() => undefined);
+              }
               if (phase === 'exec' && !observed) {
                 observed = podSecurityDuringRun(kubeconfig, soFar.stdout);
                 observed.catch(() => undefined);
               }
             },
           });
-          if (!observed) throw new Error(`phase=exec never appeared; ${describeRun(r)}`);
-          const detail = await observed;
+          if (!enforced || !observed) throw new Error(`phase=create or phase=exec never appeared; ${describeRun(r)}`);
+          const details = [await enforced, await observed];
           expectCode(r, 0);
-          return `${detail}; run passed`;
+          return `${details.join('; ')}; the run passed (--strict)`;
         }),
     },
   ];
@@ -622,15 +628,10 @@ function restrictedViolations(pod: PodJson): string[] {
   return out;
 }
 
-/** Read while the run is in phase=exec: the namespaces' Pod Security labels and the pods they admitted. */
+/** Read while the run is in phase=exec: the pods the two namespaces admitted. */
 async function podSecurityDuringRun(kubeconfig: string, stdout: string): Promise<string> {
   const run = runOf(stdout);
   if (!run) throw new Error('no run header before phase=exec');
-  const [main, host] = await Promise.all([namespaceExists(kubeconfig, run.main), namespaceExists(kubeconfig, run.host)]);
-  if (!main || !host) throw new Error(`namespaces ${run.main}/${run.host} not found during the run`);
-  const enforce = (ns: NamespaceInfo): string | undefined => ns.labels['pod-security.kubernetes.io/enforce'];
-  if (enforce(main) !== 'restricted') throw new Error(`${run.main} enforces ${enforce(main) ?? 'nothing'}, expected restricted`);
-  if (enforce(host) !== 'privileged') throw new Error(`${run.host} enforces ${enforce(host) ?? 'nothing'}, expected privileged`);
   const pods = async (namespace: string): Promise<PodJson[]> =>
     (JSON.parse(await kubectl(kubeconfig, ['-n', namespace, 'get', 'pods', '-o', 'json'])) as { items: PodJson[] }).items;
   const [mainPods, hostPods] = await Promise.all([pods(run.main), pods(run.host)]);
@@ -641,7 +642,22 @@ async function podSecurityDuringRun(kubeconfig: string, stdout: string): Promise
   if (violations.length > 0) throw new Error(`pods in ${run.main} violate restricted: ${violations.join('; ')}`);
   const notHostNetwork = hostPods.filter((pod) => !pod.spec.hostNetwork);
   if (notHostNetwork.length > 0) throw new Error(`${run.host} holds pods without hostNetwork: ${notHostNetwork.map((pod) => pod.metadata.name).join(', ')}`);
-  // An Unrestricted pod must still be refused by the main namespace: the label is enforced, not just present.
+  return (
+    `${run.main} admitted ${mainPods.length} pods (${mainPods.map((pod) => pod.metadata.name).join(', ')}), all Ready and restricted-compliant; ` +
+    `${run.host} holds only hostNetwork pods (${hostPods.map((pod) => pod.metadata.name).join(', ')})`
+  );
+}
+
+/** Read when the run starts creating fixtures: the labels, and the main namespace really refusing a privileged pod. */
+async function enforcementDuringRun(kubeconfig: string, stdout: string): Promise<string> {
+  const run = runOf(stdout);
+  if (!run) throw new Error('no run header before phase=create');
+  const [main, host] = await Promise.all([namespaceExists(kubeconfig, run.main), namespaceExists(kubeconfig, run.host)]);
+  if (!main || !host) throw new Error(`namespaces ${run.main}/${run.host} not found during the run`);
+  const enforce = (ns: NamespaceInfo): string | undefined => ns.labels['pod-security.kubernetes.io/enforce'];
+  if (enforce(main) !== 'restricted') throw new Error(`${run.main} enforces ${enforce(main) ?? 'nothing'}, expected restricted`);
+  if (enforce(host) !== 'privileged') throw new Error(`${run.host} enforces ${enforce(host) ?? 'nothing'}, expected privileged`);
+  // A hostNetwork root pod must be refused by the main namespace: the label is enforced, not just present.
   const probe = JSON.stringify({
     apiVersion: 'v1',
     kind: 'Pod',
@@ -653,10 +669,7 @@ async function podSecurityDuringRun(kubeconfig: string, stdout: string): Promise
     (error: unknown) => (error as Error).message,
   );
   if (!refused?.includes('violates PodSecurity "restricted')) throw new Error(`${run.main} admitted a hostNetwork root pod (dry run): ${refused ?? 'accepted'}`);
-  return (
-    `${run.main} enforce=restricted admitted ${mainPods.length} pods (${mainPods.map((pod) => pod.metadata.name).join(', ')}), all Ready and compliant, ` +
-    `and refuses a hostNetwork pod (server dry run); ${run.host} enforce=privileged holds only hostNetwork pods (${hostPods.map((pod) => pod.metadata.name).join(', ')})`
-  );
+  return `${run.main} enforce=restricted (refuses a hostNetwork root pod, server dry run), ${run.host} enforce=privileged`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

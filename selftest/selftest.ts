@@ -8,6 +8,7 @@ import { cacheDir, projectDir } from '../cluster/lib/paths.ts';
 import { snapshot, leaksSince, type Snapshot } from './leaks.ts';
 import { loadMutants, runMutant } from './mutants.ts';
 import { run, type RunResult } from './process.ts';
+import { nodeVersionCases, robustnessCases } from './robustness.ts';
 import { compareVerdicts, loadTable, verdictTable, type MatrixCluster, type ObservedCheck } from './verdicts.ts';
 
 interface Case {
@@ -86,6 +87,10 @@ async function clusterRun(c: MatrixCluster, observedByCluster: Map<string, Obser
         if (leaks.length > 0) throw new Error(leaks.join('; '));
         return 'none';
       });
+      // Signals, sweep, exit codes, bad input, concurrency, least privilege, Pod Security: on the dual-stack cluster.
+      if (c.name === 'dual-ipv4') {
+        for (const robustness of robustnessCases({ kubeconfig, clusterName: name })) await check(`${c.name}: ${robustness.name}`, robustness.fn);
+      }
     }
 
     for (const mutant of loadMutants().filter((m) => m.cluster === c.name)) {
@@ -116,6 +121,7 @@ async function main(): Promise<number> {
     await check('unit tests (Go: flannel-node)', async () =>
       expectExit(await run('go', ['test', './cmd/...'], { cwd: join(projectDir, 'cluster', 'go', 'flannel') }), 0, 'go test'),
     );
+    for (const nodeVersion of nodeVersionCases()) await check(nodeVersion.name, nodeVersion.fn);
   }
 
   const table = loadTable();
