@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureKindNetworkFits, imageExists, PreflightError, requireDocker } from './lib/docker.ts';
 import { installMetallb, kindPoolRanges, rangeText } from './lib/metallb.ts';
-import { cachedBinary, clusterDir, defaultClusterName, hostStateDir } from './lib/paths.ts';
+import { cachedBinary, clusterDir, defaultClusterName, hostStateDir, kubectlBinary } from './lib/paths.ts';
 import { listRecords, loadRecord, removeRecord, saveRecord, type ClusterRecord } from './lib/records.ts';
 import { capture, CommandError, runForResult, runInherit } from './lib/run.ts';
 import { expectedFamilies, renderKindConfig, variantLabel, type Variant } from './lib/variant.ts';
@@ -42,11 +42,6 @@ async function ensureKind(): Promise<string> {
   const kind = cachedBinary('kind', 'kind');
   if (!existsSync(kind)) await runInherit(join(clusterDir, 'image', 'build-binaries.sh'), ['kind']);
   return kind;
-}
-
-export function kubectlBinary(): string {
-  const ours = cachedBinary('kubernetes', 'kubectl');
-  return existsSync(ours) ? ours : 'kubectl';
 }
 
 /** offline = our image (built when missing); a reference = used as given; nothing = kind's own default. */

@@ -1,7 +1,7 @@
 // Leak check: every namespace and every container on the kind docker network, whatever their labels, compared
 // with a snapshot taken before the run. Namespaces still Terminating get a bounded wait.
 import { execFileSync } from 'node:child_process';
-import { kubectlBinaryPath } from './tools.ts';
+import { kubectlBinary } from '../cluster/lib/paths.ts';
 
 export interface Snapshot {
   namespaces: Set<string>;
@@ -9,7 +9,7 @@ export interface Snapshot {
 }
 
 function namespaces(kubeconfig: string): Set<string> {
-  const out = execFileSync(kubectlBinaryPath(), ['--kubeconfig', kubeconfig, 'get', 'namespaces', '-o', 'jsonpath={.items[*].metadata.name}'], {
+  const out = execFileSync(kubectlBinary(), ['--kubeconfig', kubeconfig, 'get', 'namespaces', '-o', 'jsonpath={.items[*].metadata.name}'], {
     encoding: 'utf8',
   });
   return new Set(out.split(/\s+/).filter(Boolean));

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { projectDir } from '../cluster/lib/paths.ts';
 import { kindNetworkContainers, leaksSince, snapshot } from './leaks.ts';
-import { kubectlBinaryPath } from './tools.ts';
+import { kubectlBinary } from '../cluster/lib/paths.ts';
 
 export interface RobustnessCase {
   readonly name: string;
@@ -190,7 +190,7 @@ function execText(cmd: string, args: readonly string[], options: { input?: strin
 // Cluster helpers (through kubectl: selftest observes the cluster independently of the suite's own client)
 
 function kubectl(kubeconfig: string, args: readonly string[], input?: string): Promise<string> {
-  return execText(kubectlBinaryPath(), ['--kubeconfig', kubeconfig, ...args], input !== undefined ? { input } : {});
+  return execText(kubectlBinary(), ['--kubeconfig', kubeconfig, ...args], input !== undefined ? { input } : {});
 }
 
 interface NamespaceInfo {

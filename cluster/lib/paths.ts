@@ -2,7 +2,7 @@
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 export const clusterDir = dirname(dirname(fileURLToPath(import.meta.url)));
 export const projectDir = dirname(clusterDir);
@@ -32,4 +32,10 @@ export function cachedBinary(component: string, name: string): string {
   const dir = dirs[component];
   if (!dir) throw new Error(`no cached binary directory for ${component}`);
   return join(cacheDir, 'bin', dir, name);
+}
+
+/** The cluster's own kubectl once it has been built, else whatever kubectl is on PATH. */
+export function kubectlBinary(): string {
+  const ours = cachedBinary('kubernetes', 'kubectl');
+  return existsSync(ours) ? ours : 'kubectl';
 }
