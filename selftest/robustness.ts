@@ -38,7 +38,7 @@ const GONE_WITHIN_MS = 20_000;
 // ---------------------------------------------------------------------------------------------------------------
 // Processes
 
-interface SuiteRun {
+export interface SuiteRun {
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
@@ -68,7 +68,7 @@ function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 /** Runs the CLI in its own process group; a run exceeding its bound is killed (group, SIGKILL) and reported. */
-function runSuite(options: SuiteOptions): Promise<SuiteRun> {
+export function runSuite(options: SuiteOptions): Promise<SuiteRun> {
   const started = Date.now();
   const env = options.rawEnv ?? cleanEnv(options.env);
   return new Promise((resolvePromise, reject) => {
@@ -129,11 +129,11 @@ function tail(text: string, lines = 6): string {
   return text.trimEnd().split('\n').slice(-lines).join(' | ');
 }
 
-function describeRun(r: SuiteRun): string {
+export function describeRun(r: SuiteRun): string {
   return `exit ${r.code ?? r.signal ?? '?'} after ${r.seconds.toFixed(1)} s; stderr: ${tail(r.stderr)}; stdout: ${tail(r.stdout, 4)}`;
 }
 
-function expectCode(r: SuiteRun, want: number): void {
+export function expectCode(r: SuiteRun, want: number): void {
   if (r.code !== want) throw new Error(`expected exit ${want}, got ${describeRun(r)}`);
 }
 
@@ -171,7 +171,7 @@ async function processGroupGone(pgid: number, withinMs: number): Promise<void> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function execText(cmd: string, args: readonly string[], options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<string> {
+export function execText(cmd: string, args: readonly string[], options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     const child = execFile(
       cmd,
@@ -213,7 +213,7 @@ async function namespaceExists(kubeconfig: string, name: string): Promise<Namesp
   return { name: item.metadata.name, labels: item.metadata.labels ?? {}, terminating: item.metadata.deletionTimestamp !== undefined };
 }
 
-async function nothingLeaked(kubeconfig: string, before: Awaited<ReturnType<typeof snapshot>>, withinMs = GONE_WITHIN_MS): Promise<void> {
+export async function nothingLeaked(kubeconfig: string, before: Awaited<ReturnType<typeof snapshot>>, withinMs = GONE_WITHIN_MS): Promise<void> {
   const leaks = await leaksSince(before, kubeconfig, withinMs);
   if (leaks.length > 0) throw new Error(leaks.join('; '));
 }
@@ -289,7 +289,7 @@ async function silentServer(): Promise<{ port: number; close: () => Promise<void
   };
 }
 
-function withTempDir<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
+export function withTempDir<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), `dsc-robust-${prefix}-`));
   return fn(dir).finally(() => rmSync(dir, { recursive: true, force: true }));
 }

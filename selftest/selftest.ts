@@ -9,6 +9,7 @@ import { snapshot, leaksSince, type Snapshot } from './leaks.ts';
 import { loadMutants, runMutant } from './mutants.ts';
 import { run, type RunResult } from './process.ts';
 import { nodeVersionCases, robustnessCases } from './robustness.ts';
+import { restoreHiddenImages, userClusterCases } from './user-clusters.ts';
 import { compareVerdicts, loadTable, verdictTable, type MatrixCluster, type ObservedCheck } from './verdicts.ts';
 
 interface Case {
@@ -90,6 +91,7 @@ async function clusterRun(c: MatrixCluster, observedByCluster: Map<string, Obser
       // Signals, sweep, exit codes, bad input, concurrency, least privilege, Pod Security: on the dual-stack cluster.
       if (c.name === 'dual-ipv4') {
         for (const robustness of robustnessCases({ kubeconfig, clusterName: name })) await check(`${c.name}: ${robustness.name}`, robustness.fn);
+        for (const userCase of userClusterCases({ kubeconfig })) await check(`${c.name}: ${userCase.name}`, userCase.fn);
       }
     }
 
@@ -124,6 +126,9 @@ async function main(): Promise<number> {
     for (const nodeVersion of nodeVersionCases()) await check(nodeVersion.name, nodeVersion.fn);
   }
 
+  // A selftest killed while our images were parked away must not make this one rebuild the node image.
+  const restored = restoreHiddenImages();
+  if (restored.length > 0) say(`restored images parked by an earlier run: ${restored.join(', ')}`);
   const table = loadTable();
   const wanted = values.clusters?.split(',') ?? table.clusters.map((c) => c.name);
   const observed = new Map<string, ObservedCheck[]>();
