@@ -2,7 +2,7 @@
 // is an HTTP GET /hostname sent from inside a fixture pod, and the expected responder is part of the plan.
 import { check } from '../support/check.ts';
 import { schedulableNodeNames } from '../support/cluster.ts';
-import { judgeResponder, planProbes } from '../support/connectivity.ts';
+import { nodesOfPods, planProbes, ResponderCollector } from '../support/connectivity.ts';
 import { CONNECTIVITY_SCENARIOS } from '../support/expectations.ts';
 import { ALL_FAMILIES, familySlug } from '../support/ip.ts';
 import { httpHostnameProbe } from '../support/probes.ts';
@@ -22,18 +22,20 @@ describe('Connectivity: every path works in each family', function () {
         });
         if (plan.skip) t.skip(plan.skip.capability, plan.skip.reason);
         const source = plan.source;
-        const outcomes = source
+        const where = nodesOfPods(Object.values(fixtures.pods));
+        const probed = source
           ? await Promise.all(
-              plan.probes.map((probe) =>
-                httpHostnameProbe(run.clients, run.config.timeouts, source, probe.destination, (hostname) =>
-                  judgeResponder(hostname, probe.responders),
-                ),
-              ),
+              plan.probes.map(async (probe) => {
+                const collector = new ResponderCollector(probe.responders, where);
+                const outcome = await httpHostnameProbe(run.clients, run.config.timeouts, source, probe.destination, collector.accept);
+                return { outcome, answered: collector.describe() };
+              }),
             )
           : [];
+        const outcomes = probed.map(({ outcome }) => outcome);
         t.observe(
           'probes',
-          outcomes.map((outcome) => `${outcome.line}: ${outcome.ok ? `ok, answered ${outcome.answer}` : `FAILED: ${outcome.detail}`}`),
+          probed.map(({ outcome, answered }) => `${outcome.line}: ${outcome.ok ? `ok, answered by ${answered}` : `FAILED: ${outcome.detail}`}`),
         );
         t.verdict([
           ...plan.problems,

@@ -20,7 +20,7 @@ import type { ProbeDestination, ProbeSource } from './probes.ts';
 
 export interface PlannedProbe {
   readonly destination: ProbeDestination;
-  /** Hostnames that may answer GET /hostname. */
+  /** Hostnames that must each answer GET /hostname (every backend of a Service path). */
   readonly responders: readonly string[];
 }
 
@@ -73,7 +73,7 @@ export function planProbes(scenario: ConnectivityScenario, family: IpFamily, sta
   const backendNames = BACKEND_ROLES.map((role) => podName(state.pods[role]));
   const responders = (targetPod?: V1Pod): string[] => {
     switch (scenario.responder) {
-      case 'any-backend':
+      case 'every-backend':
         return backendNames;
       case 'source':
         return [podName(sourcePod)];
@@ -162,6 +162,51 @@ export function nodePortProbes(
     else probes.push({ destination: { label: `node ${addressing.name} nodePort`, address: ip, port: nodePort }, responders });
   }
   return { probes, problems };
+}
+
+/**
+ * Every backend, not the first: answers are collected across attempts and a path passes only when each expected
+ * responder has answered at least once (upstream's EndpointHostnames rule). With two backends behind kube-proxy, a
+ * path that reaches only half of them would otherwise pass almost always. `where` names each responder's node.
+ */
+export class ResponderCollector {
+  private readonly answered = new Set<string>();
+  private readonly strangers = new Set<string>();
+
+  constructor(
+    readonly responders: readonly string[],
+    private readonly where: Readonly<Record<string, string>> = {},
+  ) {}
+
+  /** Records one answer; the problem still standing after it, or undefined once every responder has answered. */
+  readonly accept = (answer: string): string | undefined => {
+    if (this.responders.includes(answer)) this.answered.add(answer);
+    else this.strangers.add(answer);
+    return this.problem();
+  };
+
+  problem(): string | undefined {
+    const missing = this.responders.filter((name) => !this.answered.has(name));
+    const problems: string[] = [];
+    if (this.strangers.size > 0) {
+      problems.push(`answered by ${[...this.strangers].map((name) => `"${name}"`).join(', ')}, not ${this.responders.length === 1 ? 'the expected responder' : 'a backend of this path'}`);
+    }
+    if (missing.length > 0) {
+      const seen = this.answered.size > 0 ? `answered by ${[...this.answered].join(', ')}; ` : '';
+      problems.push(`${seen}never answered: ${missing.map((name) => (this.where[name] ? `${name} (on ${this.where[name]})` : name)).join(', ')}`);
+    }
+    return problems.length > 0 ? problems.join('; ') : undefined;
+  }
+
+  /** "backend-a, backend-b": who answered so far, for the probe line. */
+  describe(): string {
+    return [...this.answered].join(', ') || 'nobody';
+  }
+}
+
+/** Each responder's node, for messages that say where a silent backend runs. */
+export function nodesOfPods(pods: readonly V1Pod[]): Record<string, string> {
+  return Object.fromEntries(pods.map((pod) => [podName(pod), pod.spec?.nodeName ?? '?']));
 }
 
 /** Why an answer is wrong, or undefined when one of the expected responders answered. */

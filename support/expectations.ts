@@ -112,8 +112,8 @@ export type ConnectivityTarget =
   /** The source's own Service (hairpin-svc) clusterIP of the family, port 80. */
   | 'own-service-cluster-ip';
 
-/** Who must answer GET /hostname: any backend of app: MyApp, the probed pod itself, or the source itself. */
-export type Responder = 'any-backend' | 'target-pod' | 'source';
+/** Who must answer GET /hostname: every backend of app: MyApp (each must answer), the probed pod itself, or the source itself. */
+export type Responder = 'every-backend' | 'target-pod' | 'source';
 
 export interface ConnectivityScenario {
   readonly baseId: string;
@@ -123,10 +123,10 @@ export interface ConnectivityScenario {
 }
 
 export const CONNECTIVITY_SCENARIOS: readonly ConnectivityScenario[] = [
-  { baseId: 'conn.clusterip', from: 'client', to: 'backend-service-cluster-ips', responder: 'any-backend' },
+  { baseId: 'conn.clusterip', from: 'client', to: 'backend-service-cluster-ips', responder: 'every-backend' },
   { baseId: 'conn.pod-to-pod', from: 'client', to: 'backend-on-other-node', responder: 'target-pod' },
-  { baseId: 'conn.nodeport', from: 'client', to: 'nodeport-on-every-node', responder: 'any-backend' },
-  { baseId: 'conn.hostnetwork-clusterip', from: 'hostnet', to: 'prefer-service-cluster-ip', responder: 'any-backend' },
+  { baseId: 'conn.nodeport', from: 'client', to: 'nodeport-on-every-node', responder: 'every-backend' },
+  { baseId: 'conn.hostnetwork-clusterip', from: 'hostnet', to: 'prefer-service-cluster-ip', responder: 'every-backend' },
   { baseId: 'conn.hairpin', from: 'hairpin', to: 'own-service-cluster-ip', responder: 'source' },
 ];
 

@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { judgeResponder, planProbes, type ObservedState } from '../support/connectivity.ts';
+import { judgeResponder, nodesOfPods, planProbes, ResponderCollector, type ObservedState } from '../support/connectivity.ts';
 import type { CreatedService } from '../support/deploy.ts';
 import { CONNECTIVITY_SCENARIOS, POD_ROLES, SERVICES, type ConnectivityScenario, type PodRole } from '../support/expectations.ts';
 import { dualNodes, onlyFamily, pod01, podWithIps, service } from './helpers.ts';
@@ -64,7 +64,7 @@ const dualState = (): ObservedState => ({
 });
 
 describe('connectivity: planning scenario × family into probes', function () {
-  it('probes every backend Service clusterIP of the family from the client, answered by any backend', function () {
+  it('probes every backend Service clusterIP of the family from the client, answered by every backend', function () {
     const plan = planProbes(scenario('conn.clusterip'), 'IPv6', dualState());
     expect(plan.problems).to.deep.equal([]);
     expect(plan.source?.address).to.equal('fd00:10:244:1::5');
@@ -135,5 +135,20 @@ describe('connectivity: planning scenario × family into probes', function () {
   it('judges the responder by name', function () {
     expect(judgeResponder('backend-a', ['backend-a', 'backend-b'])).to.equal(undefined);
     expect(judgeResponder('hairpin', ['backend-a'])).to.equal('answered "hairpin", expected "backend-a"');
+  });
+
+  it('passes a Service path only once every backend has answered, naming the silent one and its node', function () {
+    const collector = new ResponderCollector(['backend-a', 'backend-b'], nodesOfPods(Object.values(pods())));
+    expect(collector.accept('backend-b')).to.equal('answered by backend-b; never answered: backend-a (on dualstack-control-plane)');
+    expect(collector.accept('backend-b')).to.equal('answered by backend-b; never answered: backend-a (on dualstack-control-plane)');
+    expect(collector.accept('backend-a')).to.equal(undefined);
+    expect(collector.describe()).to.equal('backend-b, backend-a');
+  });
+
+  it('keeps failing after an answer from a pod that is not a backend of the path', function () {
+    const collector = new ResponderCollector(['hairpin']);
+    expect(collector.accept('backend-a')).to.equal('answered by "backend-a", not the expected responder; never answered: hairpin');
+    expect(collector.accept('hairpin')).to.equal('answered by "backend-a", not the expected responder');
+    expect(new ResponderCollector(['backend-a', 'backend-b']).problem()).to.equal('never answered: backend-a, backend-b');
   });
 });
