@@ -3,6 +3,7 @@
 //   image                                     build the offline node image (cached)
 //   up   [--name] [--ip-family dual|ipv4|ipv6] [--primary ipv4|ipv6] [--node-image offline|<ref>] [--kubeconfig]
 //        [--no-lb]                            (without MetalLB, the LoadBalancer provider)
+//        Go is needed only to build the offline node image (and kind, when no kind of the pinned version is found).
 //   down [--name | --all] [--routes]          delete clusters this project created (and the CI routes)
 //   smoke [--name]                            check that a cluster really works, per its variant
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,10 +11,11 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureKindNetworkFits, imageExists, PreflightError, requireDocker } from './lib/docker.ts';
-import { installMetallb, kindPoolRanges, rangeText } from './lib/metallb.ts';
-import { cachedBinary, clusterDir, defaultClusterName, hostStateDir, kubectlBinary } from './lib/paths.ts';
+import { installMetallb, kindPoolRanges, metallbSource, rangeText } from './lib/metallb.ts';
+import { cachedBinary, clusterDir, defaultClusterName, hostStateDir, kubectlBinary, versions } from './lib/paths.ts';
 import { listRecords, loadRecord, removeRecord, saveRecord, type ClusterRecord } from './lib/records.ts';
 import { capture, CommandError, runForResult, runInherit } from './lib/run.ts';
+import { chooseKind, chooseNodeImage, offlineImageStep, onPath, parseKindVersion } from './lib/sources.ts';
 import { expectedFamilies, renderKindConfig, variantLabel, type Variant } from './lib/variant.ts';
 import { smoke } from './smoke/smoke.ts';
 
@@ -38,22 +40,41 @@ class Timings {
   }
 }
 
+/** The kind binary to run (see chooseKind): PATH's when it is the pinned version, else ours, built with Go if need be. */
 async function ensureKind(): Promise<string> {
-  const kind = cachedBinary('kind', 'kind');
-  if (!existsSync(kind)) await runInherit(join(clusterDir, 'image', 'build-binaries.sh'), ['kind']);
-  return kind;
+  const pinned = versions().KIND_VERSION ?? '';
+  const file = onPath('kind');
+  const cached = cachedBinary('kind', 'kind');
+  const choice = chooseKind({
+    pinned,
+    path: file ? { file, version: parseKindVersion(capture(file, ['version']).stdout) } : undefined,
+    cached: { file: cached, exists: existsSync(cached) },
+    go: onPath('go') !== undefined,
+  });
+  if (choice.action === 'missing') throw new PreflightError(choice.message);
+  if (choice.note) log(choice.note);
+  if (choice.action === 'build') await runInherit(join(clusterDir, 'image', 'build-binaries.sh'), ['kind']);
+  log(`kind ${pinned}: ${choice.file} (${choice.action === 'use' ? `from ${choice.from}` : 'built with Go'})`);
+  return choice.file;
 }
 
-/** offline = our image (built when missing); a reference = used as given; nothing = kind's own default. */
+/** offline = our image (built when missing, which needs Go); a reference = used as given; nothing = kind's own default. */
 async function resolveNodeImage(requested: string | undefined): Promise<string | undefined> {
-  let choice = requested;
-  if (!choice) {
-    const marker = join(hostStateDir, 'node-image');
-    if (existsSync(marker)) choice = readFileSync(marker, 'utf8').trim();
+  const marker = join(hostStateDir, 'node-image');
+  const choice = chooseNodeImage(requested, existsSync(marker) ? readFileSync(marker, 'utf8') : undefined);
+  if (choice.source === 'kind-default') return undefined;
+  if (choice.source === 'ref') return choice.ref;
+  const script = join(clusterDir, 'image', 'build-node-image.sh');
+  const ref = await runForResult(script, ['--ref']);
+  const step = offlineImageStep(imageExists(ref), Boolean(process.env.DSC_REBUILD), onPath('go') !== undefined);
+  if (step === 'cached') return ref;
+  if (step === 'needs-go') {
+    throw new PreflightError(
+      `the offline node image ${ref} is not built and building it needs Go on PATH (https://go.dev/dl/); ` +
+        'without Go, pass --node-image <ref> (kind\'s own image is the default where host:prepare left no marker)',
+    );
   }
-  if (!choice) return undefined;
-  if (choice !== 'offline') return choice;
-  return runForResult(join(clusterDir, 'image', 'build-node-image.sh'), []);
+  return runForResult(script, []);
 }
 
 function kindClusters(kind: string): string[] {
@@ -111,9 +132,12 @@ async function up(argv: string[]): Promise<void> {
     return;
   }
   const image = await timings.time('node image', () => resolveNodeImage(values['node-image']));
-  if (image && !imageExists(image)) {
-    throw new PreflightError(`node image ${image} is not present in docker and cannot be pulled here; use --node-image offline`);
-  }
+  // kind pulls an image that is not in docker (kind's default, or a user's reference): that needs a registry.
+  if (!image) log(`node image: kind ${versions().KIND_VERSION}'s default (kind pulls it when it is not in docker)`);
+  else if (!imageExists(image)) log(`node image ${image} is not in docker: kind pulls it`);
+  const lb = metallbSource(metallb, image);
+  const kubectl = kubectlBinary();
+  if (kubectl === 'kubectl' && !onPath('kubectl')) throw new PreflightError('kubectl is needed on PATH to wait for the cluster (https://kubernetes.io/docs/tasks/tools/)');
   const note = ensureKindNetworkFits(variant.ipFamily !== 'ipv4');
   if (note) log(note);
 
@@ -132,14 +156,13 @@ async function up(argv: string[]): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const kubectl = kubectlBinary();
   const k = ['--kubeconfig', kubeconfig, '--context', `kind-${name}`];
   await timings.time('nodes Ready', () => runInherit(kubectl, [...k, 'wait', '--for=condition=Ready', 'nodes', '--all', '--timeout=300s']));
-  if (metallb) {
+  if (lb.from !== 'none') {
     await timings.time('MetalLB Ready', async () => {
       const pool = kindPoolRanges(name, expectedFamilies(variant));
       saveRecord({ ...record, lbPool: pool.map(rangeText) }); // held before it is announced
-      installMetallb({ kubectl, kubeconfig, context: `kind-${name}`, pool, log });
+      await installMetallb({ kubectl, kubeconfig, context: `kind-${name}`, source: lb, pool, log });
     });
   }
   await timings.time('CoreDNS available', () =>

@@ -1,17 +1,22 @@
-// MetalLB, native L2 mode: the offline kind cluster's LoadBalancer provider. Upstream's CRDs come from the Go
-// module cache (the module the binaries are built from), the rest from our own manifest (metallb/metallb.yaml).
+// MetalLB, native L2 mode: the kind cluster's LoadBalancer provider. On our offline node image (which carries the
+// controller and speaker images we built) upstream's CRDs come from the Go module cache (the module the binaries are
+// built from), the rest from our own manifest (metallb/metallb.yaml). On any other node image nothing is built:
+// upstream's published manifest of the pinned version is applied and the cluster pulls its images.
 // The address pool is taken from the top of the kind docker network's subnets, which docker hands out from the
 // bottom. Every cluster on that network answers ARP/NDP for its own pool, so each live project cluster holds
 // its own slot: slot s spans [last-55-64s, last-5-64s] of each subnet (slot 0 of 172.18.0.0/16 is
 // 172.18.255.200-172.18.255.250).
 import { dumpYaml, loadYaml } from '@kubernetes/client-node';
 import ipaddr from 'ipaddr.js';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PreflightError } from './docker.ts';
 import { clusterDir, versions } from './paths.ts';
 import { listRecords } from './records.ts';
 import { capture, CommandError } from './run.ts';
+import { isOfflineImage, onPath } from './sources.ts';
 import type { Family } from './variant.ts';
 
 export const metallbNamespace = 'metallb-system';
@@ -125,43 +130,95 @@ export function metallbManifest(version = versions().METALLB_VERSION ?? ''): str
   return readFileSync(join(clusterDir, 'metallb', 'metallb.yaml'), 'utf8').replaceAll('${METALLB_VERSION}', version);
 }
 
-/** Upstream's CRD files, from the module in the Go module cache (downloaded through the proxy if missing). */
+/** Where the Go module cache is when there is no `go env` to ask (Go's own defaults). */
+function goModCache(): string {
+  if (process.env.GOMODCACHE) return process.env.GOMODCACHE;
+  const gopath = process.env.GOPATH?.split(delimiter).find(Boolean) ?? join(homedir(), 'go');
+  return join(gopath, 'pkg', 'mod');
+}
+
+/**
+ * Upstream's CRD files, from the module in the Go module cache (downloaded through the proxy if missing). Without
+ * Go, the cache the offline image's build left is read directly, so a built offline image needs no Go.
+ */
 export function upstreamCrdFiles(version = versions().METALLB_VERSION ?? ''): string[] {
-  const r = capture('go', ['-C', join(clusterDir, 'go', 'metallb'), 'mod', 'download', '-json', `${goModule}@${version}`]);
-  if (r.status !== 0) throw new CommandError(`go mod download ${goModule}@${version}: ${(r.stderr + r.stdout).trim()}`, 1);
-  const dir = join((JSON.parse(r.stdout) as { Dir: string }).Dir, 'config', 'crd', 'bases');
+  let moduleDir: string;
+  if (onPath('go')) {
+    const r = capture('go', ['-C', join(clusterDir, 'go', 'metallb'), 'mod', 'download', '-json', `${goModule}@${version}`]);
+    if (r.status !== 0) throw new CommandError(`go mod download ${goModule}@${version}: ${(r.stderr + r.stdout).trim()}`, 1);
+    moduleDir = (JSON.parse(r.stdout) as { Dir: string }).Dir;
+  } else {
+    moduleDir = join(goModCache(), `${goModule}@${version}`);
+    if (!existsSync(moduleDir)) {
+      throw new PreflightError(`MetalLB's CRDs are read from the Go module cache (${moduleDir}), which is empty and there is no Go on PATH: install Go, or use --no-lb`);
+    }
+  }
+  const dir = join(moduleDir, 'config', 'crd', 'bases');
   return readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(dir, f));
+}
+
+/** Upstream's published install manifest of a version (native mode: controller and speaker, with its webhook). */
+export const upstreamManifestUrl = (version: string) =>
+  `https://raw.githubusercontent.com/metallb/metallb/${version}/config/manifests/metallb-native.yaml`;
+
+export type MetallbSource = { from: 'none' } | { from: 'offline' } | { from: 'upstream'; manifest: string };
+
+/**
+ * Our build on our offline node image (its images are inside; no registry here); upstream's manifest on any other
+ * image (kind's default or a user's), whose images the cluster pulls: nothing is built.
+ */
+export function metallbSource(wanted: boolean, nodeImage: string | undefined, version = versions().METALLB_VERSION ?? ''): MetallbSource {
+  if (!wanted) return { from: 'none' };
+  if (isOfflineImage(nodeImage)) return { from: 'offline' };
+  if (!version) throw new Error('METALLB_VERSION is not set in versions.env');
+  return { from: 'upstream', manifest: upstreamManifestUrl(version) };
 }
 
 export interface MetallbTarget {
   kubectl: string;
   kubeconfig: string;
   context: string;
+  source: Exclude<MetallbSource, { from: 'none' }>;
   pool: PoolRange[];
   log: (msg: string) => void;
 }
 
-/** Installs MetalLB and its pool, and waits for the controller and every speaker to be Ready. Idempotent. */
-export function installMetallb(t: MetallbTarget): void {
+/** Installs MetalLB and its pool, and waits for the controller and every speaker to be Ready. */
+export async function installMetallb(t: MetallbTarget): Promise<void> {
+  const kc = (args: string[], input?: string) => capture(t.kubectl, ['--kubeconfig', t.kubeconfig, '--context', t.context, ...args], input);
   const k = (args: string[], input?: string) => {
-    const r = capture(t.kubectl, ['--kubeconfig', t.kubeconfig, '--context', t.context, ...args], input);
+    const r = kc(args, input);
     if (r.status !== 0) throw new CommandError(`kubectl ${args.join(' ')}: ${(r.stderr || r.stdout).trim()}`, r.status);
     return r.stdout;
   };
-  const apply = (input: string) => k(['apply', '--server-side', '--field-manager=dualstack-conformance', '-f', '-'], input);
+  const applyArgs = ['apply', '--server-side', '--field-manager=dualstack-conformance', '-f', '-'];
 
-  const crds = upstreamCrdFiles();
-  k(['apply', '--server-side', '--field-manager=dualstack-conformance', ...crds.flatMap((f) => ['-f', f])]);
-  const crdNames = crds.map((f) => loadYaml<{ metadata: { name: string } }>(readFileSync(f, 'utf8')).metadata.name);
-  k(['wait', '--for=condition=Established', '--timeout=60s', ...crdNames.map((n) => `crd/${n}`)]);
-  apply(metallbManifest());
-  apply(poolManifest(t.pool));
-  t.log(`MetalLB pool: ${t.pool.map(rangeText).join(', ')}`);
+  if (t.source.from === 'upstream') {
+    t.log(`MetalLB: ${t.source.manifest} (images pulled by the cluster)`);
+    // Plain apply of the URL, as upstream documents it; kubectl fetches it, the host needs no other tool.
+    k(['apply', '-f', t.source.manifest]);
+  } else {
+    const crds = upstreamCrdFiles();
+    k(['apply', '--server-side', '--field-manager=dualstack-conformance', ...crds.flatMap((f) => ['-f', f])]);
+    const crdNames = crds.map((f) => loadYaml<{ metadata: { name: string } }>(readFileSync(f, 'utf8')).metadata.name);
+    k(['wait', '--for=condition=Established', '--timeout=60s', ...crdNames.map((n) => `crd/${n}`)]);
+    k(applyArgs, metallbManifest());
+  }
   try {
     k(['-n', metallbNamespace, 'rollout', 'status', 'deployment/controller', '--timeout=180s']);
     k(['-n', metallbNamespace, 'rollout', 'status', 'daemonset/speaker', '--timeout=180s']);
   } catch (err) {
-    const pods = capture(t.kubectl, ['--kubeconfig', t.kubeconfig, '--context', t.context, '-n', metallbNamespace, 'get', 'pods', '-o', 'wide']);
+    const pods = kc(['-n', metallbNamespace, 'get', 'pods', '-o', 'wide']);
     throw new CommandError(`MetalLB did not become Ready: ${(err as Error).message}\n${pods.stdout}`, 1);
   }
+  // Upstream's validating webhook answers only once the controller has its certificate, shortly after it is
+  // Ready; until then the pool is refused ("failed calling webhook"). Our manifest has no webhook: first try wins.
+  const pool = poolManifest(t.pool);
+  for (let attempt = 1; ; attempt++) {
+    const r = kc(applyArgs, pool);
+    if (r.status === 0) break;
+    if (attempt >= 30 || !/webhook/i.test(r.stderr)) throw new CommandError(`kubectl apply (MetalLB pool): ${(r.stderr || r.stdout).trim()}`, r.status);
+    await sleep(3000);
+  }
+  t.log(`MetalLB pool: ${t.pool.map(rangeText).join(', ')}`);
 }
