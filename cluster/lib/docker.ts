@@ -6,7 +6,9 @@ export class PreflightError extends Error {}
 export function requireDocker(): void {
   const r = capture('docker', ['info', '--format', '{{.ServerVersion}}']);
   if (r.status !== 0 || !r.stdout.trim()) {
-    throw new PreflightError('Docker is not running here: run `sudo npm run host:prepare` first (it installs and starts dockerd).');
+    throw new PreflightError(
+      'Docker is not running here: start it (Docker Desktop on macOS/Windows), or on a Debian host run `sudo npm run host:prepare` (it installs and starts dockerd).',
+    );
   }
 }
 
