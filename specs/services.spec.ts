@@ -33,7 +33,7 @@ describe('Services: clusterIPs follow ipFamilyPolicy and ipFamilies', function (
       }
       const expected = expectedAllocation(expectation, primary);
       t.observe(`svc ${expectation.service}`, allocationOf(created.service));
-      t.observe('expected', { ...expected, serviceRanges: run.cluster.families.services.cidrs });
+      t.observe('expected', { ...expected, serviceCidrs: run.cluster.families.services.serviceCidrs, serviceRangesFrom: run.cluster.families.services.source });
       t.verdict(judgeServiceAllocation(created.service, expected, run.cluster.families.services));
     });
   }

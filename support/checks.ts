@@ -75,7 +75,8 @@ export const CHECK_SPECS: readonly CheckSpec[] = [
     perFamily: false,
     requires: 'both',
     title: 'every node is allocated one IPv4 and one IPv6 block in spec.podCIDRs',
-    verifies: 'Each node lists exactly two spec.podCIDRs, one per family (IPv4-mapped or malformed blocks count as neither).',
+    verifies:
+      'Each selected node (Ready, schedulable, Linux, not virtual-kubelet) lists exactly two spec.podCIDRs, one per family (IPv4-mapped or malformed blocks count as neither). Excluded nodes are named in the message, never judged; with no node selected the check fails naming why.',
     pageStep: `${PAGE_NODES}: kubectl get nodes <node> -o go-template='{{range .spec.podCIDRs}}…' shows one IPv4 and one IPv6 block`,
     upstream: null, // dual_stack.go once had a node podCIDRs test; it was removed because node IPAM is optional.
     causes: [
@@ -91,7 +92,7 @@ export const CHECK_SPECS: readonly CheckSpec[] = [
     perFamily: false,
     requires: 'none',
     title: "every node's spec.podCIDR equals spec.podCIDRs[0]",
-    verifies: 'The singular field mirrors the first entry of the plural one, as the API guarantees for old clients.',
+    verifies: 'On each selected node, the singular field mirrors the first entry of the plural one, as the API guarantees for old clients.',
     pageStep: PAGE_NODES,
     upstream: null,
     causes: ['A controller or admission webhook that rewrites node specs inconsistently'],
@@ -103,7 +104,8 @@ export const CHECK_SPECS: readonly CheckSpec[] = [
     perFamily: false,
     requires: 'both',
     title: 'every node reports an IPv4 and an IPv6 InternalIP',
-    verifies: 'status.addresses of each node holds an InternalIP of each family.',
+    verifies:
+      'status.addresses of each selected node (Ready, schedulable, Linux, not virtual-kubelet) holds an InternalIP of each family; excluded nodes are named, never judged.',
     pageStep: `${PAGE_NODES}: kubectl get nodes <node> -o go-template='{{range .status.addresses}}…' shows InternalIPs of both families`,
     upstream: `${UPSTREAM}: "should have ipv4 and ipv6 internal node ip"`,
     causes: [
@@ -143,11 +145,13 @@ export const CHECK_SPECS: readonly CheckSpec[] = [
     area: 'pods',
     perFamily: true,
     title: "a pod's {family} address lies inside its node's {family} pod CIDR",
-    verifies: "pod01's {family} podIP is contained in the {family} entry of its node's spec.podCIDRs.",
+    verifies:
+      "pod01's {family} podIP is contained in the {family} entry of its node's spec.podCIDRs. When the address lies in no node's podCIDRs, the CNI owns IPAM (Calico IPPools, Cilium cluster-pool, cloud VPC IPAM) and the check is skipped (node-ipam) with the pod IPs and every node's podCIDRs; an address inside another node's block still fails.",
     pageStep: PAGE_PODS,
     upstream: null,
     causes: [
-      "The CNI's IPAM ignores the node's podCIDRs (own ranges, or host-local configured with another subnet)",
+      "The address lies in another node's pod CIDR: the CNI allocated from the wrong node's block (stale host-local state after a node was re-created, or a node renamed), so routes to that block lead elsewhere",
+      "The node has no {family} pod CIDR while another node's block holds the address: kube-controller-manager --cluster-cidr lists one family, or the node predates the second family",
       'Stale CNI configuration on the node from an earlier single-stack setup',
     ],
     skipsWithout: ['node-ipam'],
@@ -216,7 +220,7 @@ export const CHECK_SPECS: readonly CheckSpec[] = [
     requires: 'none',
     title: "a Service without ipFamilies gets SingleStack in the cluster's first service family",
     verifies:
-      'dual-stack-default-svc (the page\'s default Service) gets ipFamilyPolicy SingleStack, ipFamilies [primary] and one clusterIP of that family inside its service range.',
+      'dual-stack-default-svc (the page\'s default Service) gets ipFamilyPolicy SingleStack, ipFamilies [primary] and one clusterIP of that family inside a service range of that family (any ServiceCIDR object\'s, when the API shows them).',
     pageStep: `${PAGE_SERVICES}: dual-stack-default-svc.yaml gets the family of the first --service-cluster-ip-range`,
     upstream: `${UPSTREAM}: "should create a single stack service with cluster ip from primary service range"`,
     causes: ['A mutating webhook that sets ipFamilies', 'kube-apiserver --service-cluster-ip-range order differs from what you expect'],
@@ -227,7 +231,7 @@ export const CHECK_SPECS: readonly CheckSpec[] = [
     perFamily: true,
     title: 'a Service with ipFamilies [{family}] gets one {family} clusterIP',
     verifies:
-      'The SingleStack [{family}] Service gets ipFamilies [{family}] and exactly one clusterIP, of {family}, inside the {family} service range.',
+      'The SingleStack [{family}] Service gets ipFamilies [{family}] and exactly one clusterIP, of {family}, inside a {family} range of any ServiceCIDR object.',
     pageStep: `${PAGE_SERVICES}: dual-stack-ipv6-svc.yaml (ipFamily: IPv6 on the page; ipFamilies [IPv6] today) and its IPv4 twin`,
     upstream: `${UPSTREAM}: "should create service with ipv4 cluster ip" / "should create service with ipv6 cluster ip"`,
     causes: ['kube-apiserver --service-cluster-ip-range lacks an {family} range', 'The ServiceCIDR objects lack an {family} range'],
@@ -249,7 +253,7 @@ export const CHECK_SPECS: readonly CheckSpec[] = [
     perFamily: false,
     requires: 'both',
     title: 'a RequireDualStack [IPv4, IPv6] Service gets clusterIPs in that order',
-    verifies: 'clusterIPs[0] is IPv4 and clusterIPs[1] is IPv6, matching ipFamilies; each inside its service range.',
+    verifies: 'clusterIPs[0] is IPv4 and clusterIPs[1] is IPv6, matching ipFamilies; each inside a range of its family of any ServiceCIDR object.',
     pageStep: null,
     upstream: `${UPSTREAM}: "should create service with ipv4,v6 cluster ip"`,
     causes: ['kube-apiserver --service-cluster-ip-range lists one family: the API rejects RequireDualStack'],
@@ -260,7 +264,7 @@ export const CHECK_SPECS: readonly CheckSpec[] = [
     perFamily: false,
     requires: 'both',
     title: 'a RequireDualStack [IPv6, IPv4] Service gets clusterIPs in that order',
-    verifies: 'clusterIPs[0] is IPv6 and clusterIPs[1] is IPv4, matching ipFamilies; each inside its service range.',
+    verifies: 'clusterIPs[0] is IPv6 and clusterIPs[1] is IPv4, matching ipFamilies; each inside a range of its family of any ServiceCIDR object.',
     pageStep: null,
     upstream: `${UPSTREAM}: "should create service with ipv6,v4 cluster ip"`,
     causes: ['kube-apiserver --service-cluster-ip-range lists one family: the API rejects RequireDualStack'],

@@ -3,7 +3,14 @@
 // Specs gather the observations; these decide. Keeping them pure lets unit tests feed real-shaped objects.
 import type { V1EndpointSlice, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
 import { parseEnvOutput, splitCommaList } from './env.ts';
-import { nodeAddressing, type NodeAddressing, type ServiceRanges } from './families.ts';
+import {
+  describeExcludedNodes,
+  nodeAddressing,
+  noNodeSelected,
+  type ExcludedNode,
+  type NodeAddressing,
+  type ServiceRanges,
+} from './families.ts';
 import { mapsAddressToHostname, parseHostsFile } from './hosts.ts';
 import { ingressAddresses } from './loadbalancer.ts';
 import {
@@ -61,6 +68,20 @@ function prefixed(prefix: string, problems: readonly string[]): string[] {
 
 // ---- Nodes -------------------------------------------------------------------------------------------------
 
+/**
+ * Runs a node judgement over the selected nodes. With none selected that is the failure, naming every excluded node;
+ * otherwise any failure ends with the excluded nodes, so nobody reads it as a verdict on them.
+ */
+export function judgeSelectedNodes(
+  nodes: readonly NodeAddressing[],
+  excluded: readonly ExcludedNode[],
+  judge: (node: NodeAddressing) => string[],
+): string[] {
+  if (nodes.length === 0) return [noNodeSelected(excluded)];
+  const problems = nodes.flatMap(judge);
+  return problems.length === 0 || excluded.length === 0 ? problems : [...problems, describeExcludedNodes(excluded)];
+}
+
 export function judgeNodePodCidrFamilies(node: NodeAddressing): string[] {
   const problems = node.invalid.filter((text) => text.startsWith('podCIDRs'));
   for (const family of ['IPv4', 'IPv6'] as const) {
@@ -101,15 +122,47 @@ export function judgePodIpFirst(pod: V1Pod): string[] {
   return [`${podRef(pod)}: status.podIP=${podIP ?? '<unset>'} but status.podIPs=${formatList(ips)}; expected podIP == podIPs[0]`];
 }
 
-export function judgePodIpInNodeCidr(pod: V1Pod, node: V1Node, family: IpFamily): string[] {
+/** "node a [10.244.0.0/24, fd00:10:244::/64]; node b []": every node's podCIDRs, for messages. */
+function describePodCidrs(nodes: readonly NodeAddressing[]): string {
+  return nodes.map((node) => `node ${node.name} ${formatList(node.podCIDRs)}`).join('; ') || 'no node';
+}
+
+/**
+ * The pod's address of the family against its node's podCIDRs. `nodes` (every node of the cluster) lets a failure say
+ * which other node's block holds the address: an address from another node's range is a real fault (routes to it
+ * lead to that node).
+ */
+export function judgePodIpInNodeCidr(pod: V1Pod, node: V1Node, family: IpFamily, nodes: readonly V1Node[] = [node]): string[] {
   const addressing = nodeAddressing(node);
   const ip = podIpOfFamily(pod, family);
   const cidrs = addressing.podCidrsByFamily[family];
   const where = `${podRef(pod)} on node ${addressing.name}: status.podIPs=${formatList(podIPsOf(pod))}, node spec.podCIDRs=${formatList(addressing.podCIDRs)}`;
   if (ip === undefined) return [`${where}; the pod has no ${family} address`];
-  if (cidrs.length === 0) return [`${where}; the node has no ${family} pod CIDR`];
   if (cidrs.some((cidr) => cidrContains(cidr, ip))) return [];
-  return [`${where}; ${ip} is outside ${formatList(cidrs)}`];
+  const owners = nodes
+    .map(nodeAddressing)
+    .filter((other) => other.name !== addressing.name)
+    .flatMap((other) => other.podCidrsByFamily[family].filter((cidr) => cidrContains(cidr, ip)).map((cidr) => `node ${other.name}'s ${cidr}`));
+  const elsewhere = owners.length > 0 ? `; ${ip} lies in ${owners.join(', ')}: allocated from another node's block` : '';
+  if (cidrs.length === 0) return [`${where}; the node has no ${family} pod CIDR${elsewhere}`];
+  return [`${where}; ${ip} is outside ${formatList(cidrs)}${elsewhere}`];
+}
+
+/**
+ * When the pod's address of the family lies in no node's podCIDRs, the CNI allocates addresses itself (Calico
+ * IPPools, Cilium cluster-pool, cloud VPC IPAM): node podCIDRs say nothing about it, so the check has nothing to
+ * judge. Returns that reason with the observed values, or undefined when node podCIDRs are in play (or the pod has
+ * no address of the family, which the judgement itself fails).
+ */
+export function cniOwnedPodAddress(pod: V1Pod, nodes: readonly V1Node[], family: IpFamily): string | undefined {
+  const ip = podIpOfFamily(pod, family);
+  if (ip === undefined) return undefined;
+  const addressing = nodes.map(nodeAddressing);
+  if (addressing.some((node) => node.podCidrsByFamily[family].some((cidr) => cidrContains(cidr, ip)))) return undefined;
+  return (
+    `${podRef(pod)}: ${family} address ${ip} (status.podIPs=${formatList(podIPsOf(pod))}) lies in no node's spec.podCIDRs ` +
+    `(${describePodCidrs(addressing)}): the CNI allocates pod addresses from its own pools, not from node IPAM`
+  );
 }
 
 export function judgeHostIps(pod: V1Pod, node: V1Node): string[] {
@@ -185,6 +238,14 @@ export interface ExpectedAllocation {
   readonly families: readonly IpFamily[];
 }
 
+/** "ServiceCIDR kubernetes [...], ServiceCIDR extra [...]" when several objects hold ranges of the family, else ''. */
+function describeRangeOwners(ranges: ServiceRanges, family: IpFamily): string {
+  const owners = ranges.serviceCidrs
+    .map((range) => ({ name: range.name, cidrs: range.cidrs.filter((cidr) => parseCidr(cidr)?.family === family) }))
+    .filter((range) => range.cidrs.length > 0);
+  return owners.length < 2 ? '' : owners.map((range) => `ServiceCIDR ${range.name} ${formatList(range.cidrs)}`).join(', ');
+}
+
 export function judgeServiceAllocation(service: V1Service, expected: ExpectedAllocation, ranges: ServiceRanges): string[] {
   const clusterIPs = service.spec?.clusterIPs ?? [];
   const ipFamilies = service.spec?.ipFamilies ?? [];
@@ -204,10 +265,16 @@ export function judgeServiceAllocation(service: V1Service, expected: ExpectedAll
     if (!judged.valid) problems.push(`clusterIPs[${index}] ${judged.reason}`);
     else if (judged.family !== family) problems.push(`expected ${family} at [${index}], got ${judged.family} ${ip}`);
     else {
-      // Containment is judged only against known CIDRs (ServiceCIDR); a probe Service tells families, not ranges.
+      // Containment is judged only against known CIDRs (ServiceCIDR objects); a probe Service tells families, not
+      // ranges. Any ServiceCIDR may hand out the address, so it must lie in one of them.
       const rangesOfFamily = ranges.cidrs.filter((cidr) => parseCidr(cidr)?.family === family);
       if (rangesOfFamily.length > 0 && !rangesOfFamily.some((cidr) => cidrContains(cidr, ip))) {
-        problems.push(`${ip} is outside the ${family} service range ${formatList(rangesOfFamily)}`);
+        const owners = describeRangeOwners(ranges, family);
+        problems.push(
+          owners === ''
+            ? `${ip} is outside the ${family} service range ${formatList(rangesOfFamily)}`
+            : `${ip} is outside every ${family} service range (${owners})`,
+        );
       }
     }
   });

@@ -134,7 +134,7 @@ export const REQUIRED_PERMISSIONS: readonly Permission[] = [
   { verb: 'get', resource: 'services', group: '', why: 'reading clusterIPs' },
   { verb: 'list', resource: 'endpointslices', group: 'discovery.k8s.io', why: 'EndpointSlice checks' },
   { verb: 'list', resource: 'events', group: '', why: 'diagnostics on failure' },
-  { verb: 'get', resource: 'servicecidrs', group: 'networking.k8s.io', optional: true, why: 'service family detection' },
+  { verb: 'list', resource: 'servicecidrs', group: 'networking.k8s.io', optional: true, why: 'service families and every service range' },
   { verb: 'list', resource: 'ipaddresspools', group: 'metallb.io', optional: true, why: 'LB provider detection' },
   { verb: 'get', resource: 'configmaps', group: '', namespace: 'kube-system', name: 'kube-proxy', optional: true, why: 'kube-proxy mode' },
   { verb: 'list', resource: 'daemonsets', group: 'apps', namespace: 'kube-system', optional: true, why: 'CNI name' },

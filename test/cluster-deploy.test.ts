@@ -30,7 +30,7 @@ describe('cluster: what the header reports', function () {
     expect(nodeSchedulability(controlPlane)).to.deep.equal({ name: 'dualstack-control-plane', schedulable: true, reason: undefined });
     expect(nodeSchedulability({ ...worker, spec: { ...worker.spec, unschedulable: true } }).reason).to.equal('cordoned (spec.unschedulable)');
     const notReady = { ...worker, status: { ...worker.status, conditions: [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady' }] } };
-    expect(nodeSchedulability(notReady).reason).to.equal('not Ready (KubeletNotReady)');
+    expect(nodeSchedulability(notReady).reason).to.equal('NotReady (KubeletNotReady)');
     const tainted = { ...worker, spec: { ...worker.spec, taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] } };
     expect(nodeSchedulability(tainted).reason).to.equal('taint dedicated:NoSchedule');
   });
