@@ -1,57 +1,54 @@
-#!/usr/bin/env tsx
+#!/usr/bin/env -S node --import tsx/esm
 // The suite's CLI (`npm test`). It drives mocha in-process through its programmatic API, because mocha's own CLI
 // exits with the failure count and its re-spawn loses signals; so this process owns exit codes and signals:
 //   0 every check passed or was skipped for an allowed reason; 1 a check or cleanup failed;
 //   2 configuration or pre-flight error, or zero checks selected; 130/143 interrupted by SIGINT/SIGTERM.
+// What runs is .mocharc.json's (spec files, root hooks, timeout), the same plain `mocha` runs; setup and teardown are
+// support/lifecycle.ts's, the same the root hooks use under plain mocha.
+//
+// One module graph: started with `node --import tsx/esm` (ESM hooks only), mocha's require() of a .ts spec fails
+// and mocha falls back to import(), which shares this process's ESM instances (support/run.ts's run state among
+// them). Under tsx's CommonJS hook (`tsx bin/...`), require() would compile a second copy; support/run.ts refuses
+// to load twice, so mocha falls back to import() there too.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import Mocha from 'mocha';
-import { rootHooks } from '../specs/hooks.ts';
-import { CHECKS, checkIdOfTitle, selectedByFamily, type CheckInstance } from '../support/checks.ts';
 import { CleanupRegistry } from '../support/cleanup.ts';
-import { discoverCluster, schedulableNodeNames, type ClusterInfo } from '../support/cluster.ts';
+import { schedulableNodeNames, type ClusterInfo } from '../support/cluster.ts';
 import { IMAGE_SETTINGS, parseCli, partialReason, USAGE, type RunConfig } from '../support/config.ts';
-import { fixtureVariables } from '../support/deploy.ts';
 import { ConfigurationError, describeError } from '../support/errors.ts';
-import { familyAbsence } from '../support/families.ts';
-import { describePermission, kubeconfigFiles, loadKubeConfig, makeClients, preflight, type Clients } from '../support/k8s.ts';
-import { declaredLbProvider, describeLbProvider } from '../support/loadbalancer.ts';
-import { warmOffcluster } from '../support/offcluster.ts';
-import { createRunNamespaces, newRunId, runNamespaceNames, type RunNamespaces } from '../support/namespace.ts';
+import { kubeconfigFiles, type Clients } from '../support/k8s.ts';
+import {
+  currentInterruption,
+  handleInterrupts,
+  prepareRun,
+  selectedChecks,
+  SUITE,
+  tearDownRun,
+  testBackstopMs,
+  unregisteredChecks,
+  type Interruption,
+} from '../support/lifecycle.ts';
+import { describeLbProvider } from '../support/loadbalancer.ts';
+import { loadRootHooks, loadSpecs, PROJECT_ROOT, readMocharc } from '../support/mocharc.ts';
+import { decideOutcome, EXIT, type Outcome } from '../support/outcome.ts';
 import { phase, phaseTimeline } from '../support/phase.ts';
 import { countResults, ResultCollector, toJUnitXml, type CheckResult, type RunSummary } from '../support/results.ts';
-import { setRun, setSelection, type Run } from '../support/run.ts';
-import { describeSweep, sweepStaleNamespaces, sweepThreshold } from '../support/sweep.ts';
+import { setSelection } from '../support/run.ts';
+import { sweepThreshold } from '../support/sweep.ts';
 import { formatDuration } from '../support/timeouts.ts';
-import { interruptWaits } from '../support/wait.ts';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-/** Spec files in the page's order: nodes, pods, Services, then beyond the page. */
-const SPEC_FILES = ['nodes', 'pods', 'services', 'connectivity', 'dns', 'offcluster', 'loadbalancer'].map((name) =>
-  path.join(ROOT, 'specs', `${name}.spec.ts`),
-);
-const SUITE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 
 const REPORT_FILES = ['dualstack-conformance.html', 'dualstack-conformance.json', 'junit.xml', 'summary.json'];
 
-const EXIT = { passed: 0, failed: 1, configuration: 2, sigint: 130, sigterm: 143 } as const;
-
-interface Interruption {
-  readonly signal: NodeJS.Signals;
-  readonly exitCode: number;
-}
-
-/** Everything the signal handler may need to clean up; filled in as the run progresses. */
+/** Everything the signal handler may need; filled in as the run progresses. */
 const state: {
   cleanup: CleanupRegistry;
   runner: Mocha.Runner | undefined;
   child: ChildProcess | undefined;
-  interruption: Interruption | undefined;
   /** Writes the reports of an interrupted run, once checks have started. */
   reportInterruption: ((interruption: Interruption, cleanupFailures: string[]) => void) | undefined;
-} = { cleanup: new CleanupRegistry(), runner: undefined, child: undefined, interruption: undefined, reportInterruption: undefined };
+} = { cleanup: new CleanupRegistry(), runner: undefined, child: undefined, reportInterruption: undefined };
 
 function line(text: string): void {
   process.stdout.write(`${text}\n`);
@@ -67,28 +64,15 @@ function exitWithError(error: unknown): never {
 }
 
 function installSignalHandlers(): void {
-  const handle = (signal: NodeJS.Signals): void => {
-    // A second signal while cleaning up is ignored: cleanup is bounded and must finish to leave nothing behind.
-    if (state.interruption) return;
-    const interruption = { signal, exitCode: signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm };
-    state.interruption = interruption;
-    process.stderr.write(`\n${signal} received: stopping and deleting the run's namespaces\n`);
-    interruptWaits(signal);
-    state.runner?.abort();
-    // cluster:up runs in its own process group (npm does not forward signals to its script): signal the group.
-    if (state.child?.pid !== undefined) process.kill(-state.child.pid, signal);
-    void (async () => {
-      phase('cleanup');
-      const failures = await state.cleanup.runAll();
-      for (const failure of failures) process.stderr.write(`cleanup failed: ${failure}\n`);
-      phase('report');
-      state.reportInterruption?.(interruption, failures);
-      phase('done');
-      process.exit(interruption.exitCode);
-    })();
-  };
-  process.on('SIGINT', handle);
-  process.on('SIGTERM', handle);
+  handleInterrupts({
+    cleanup: state.cleanup,
+    stop: (interruption) => {
+      state.runner?.abort();
+      // cluster:up runs in its own process group (npm does not forward signals to its script): signal the group.
+      if (state.child?.pid !== undefined) process.kill(-state.child.pid, interruption.signal);
+    },
+    report: (interruption, failures) => state.reportInterruption?.(interruption, failures),
+  });
 }
 
 /** Brings up (or reuses) the embedded dual-stack kind cluster through `npm run cluster:up`; returns its kubeconfig. */
@@ -104,7 +88,7 @@ async function embeddedClusterKubeconfig(config: RunConfig): Promise<string> {
   process.stderr.write(`embedded cluster: npm run cluster:up -- --name dualstack --kubeconfig ${kubeconfig}\n`);
   const code = await new Promise<number | null>((resolve) => {
     const child = spawn('npm', ['run', '--silent', 'cluster:up', '--', '--name', 'dualstack', '--kubeconfig', kubeconfig], {
-      cwd: ROOT,
+      cwd: PROJECT_ROOT,
       // The child's output goes to stderr: stdout stays the suite's report.
       stdio: ['ignore', process.stderr, process.stderr],
       env: { ...process.env, DSC_CACHE: config.cacheDir },
@@ -127,76 +111,8 @@ async function embeddedClusterKubeconfig(config: RunConfig): Promise<string> {
   return kubeconfig;
 }
 
-/**
- * Loads the spec files with import(). mocha's own loadFilesAsync tries require() first where Node has require(esm);
- * under tsx that loads a second, CommonJS copy of support/ whose run state the CLI never set.
- */
-async function loadSpecs(mocha: Mocha): Promise<void> {
-  // No mocha.addFile: with no files registered, mocha.run() loads nothing more.
-  for (const file of SPEC_FILES) {
-    mocha.suite.emit('pre-require', globalThis, file, mocha);
-    const loaded: unknown = await import(pathToFileURL(file).href);
-    mocha.suite.emit('require', loaded, file, mocha);
-    mocha.suite.emit('post-require', globalThis, file, mocha);
-  }
-}
-
-/** Every test of the loaded suite that the grep selects, as catalog checks. */
-function selectedChecks(suite: Mocha.Suite, grep: RegExp | undefined): CheckInstance[] {
-  const ids = new Set<string>();
-  const walk = (current: Mocha.Suite): void => {
-    for (const test of current.tests) {
-      const id = checkIdOfTitle(test.title);
-      if (id && (!grep || grep.test(test.fullTitle()))) ids.add(id);
-    }
-    current.suites.forEach(walk);
-  };
-  walk(suite);
-  return CHECKS.filter((check) => ids.has(check.id));
-}
-
-/** Catalog checks no spec registered: a bug of ours, never silently a smaller run. */
-function unregisteredChecks(suite: Mocha.Suite, config: RunConfig): string[] {
-  const all = selectedChecks(suite, undefined).map((check) => check.id);
-  return CHECKS.filter((check) => selectedByFamily(check, config.family) && !all.includes(check.id)).map((check) => check.id);
-}
-
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function header(
-  config: RunConfig,
-  clients: Clients,
-  namespaces: RunNamespaces,
-  cluster: ClusterInfo,
-  missingOptional: string[],
-  sweep: string,
-): string[] {
-  const families = cluster.families;
-  const schedulable = schedulableNodeNames(cluster);
-  const notSchedulable = cluster.schedulability.filter((node) => !node.schedulable).map((node) => `${node.name} (${node.reason ?? ''})`);
-  const declared = declaredLbProvider(config.lbProvider);
-  const absent = (['IPv4', 'IPv6'] as const).map((family) => familyAbsence(families, family)).filter((text) => text !== '');
-  const partial = partialReason(config);
-  return [
-    `${SUITE.name} ${SUITE.version}: run ${namespaces.runId} (namespaces ${namespaces.main}, ${namespaces.host})`,
-    `Cluster: context ${clients.contextName} (${clients.server}), Kubernetes ${cluster.version.gitVersion}`,
-    `Families: ${families.families.join('+') || 'none'}${families.dualStack ? ' (dual-stack)' : ' (NOT dual-stack)'}; primary ${families.primary ?? 'unknown'}; ` +
-      `services ${families.services.families.join('+')} from ${families.services.source}${families.services.cidrs.length > 0 ? ` [${families.services.cidrs.join(', ')}]` : ''}; ` +
-      `node InternalIPs ${families.nodeInternalIpFamilies.join('+') || 'none'}; pod CIDRs ${families.podCidrFamilies?.join('+') ?? 'none (no node IPAM)'}`,
-    ...absent.map((text) => `  ${text}`),
-    `Nodes: ${cluster.nodes.length}; schedulable for the suite: ${schedulable.join(', ') || 'none'}${notSchedulable.length > 0 ? `; not: ${notSchedulable.join(', ')}` : ''}`,
-    `LoadBalancer provider: ${declared ? describeLbProvider(declared) : 'detected during setup (MetalLB pools, else a probe Service)'}`,
-    `kube-proxy: ${cluster.kubeProxyMode}; CNI: ${cluster.cni}`,
-    `Images: agnhost ${config.images.agnhost}, busybox ${config.images.busybox}`,
-    `Off-cluster client: ${config.offclusterNetwork ? `docker network ${config.offclusterNetwork} (declared)` : "the docker network the nodes are containers on (detected)"}, ` +
-      `image ${config.offclusterImage ?? 'the local dualstack-conformance/node-base (detected)'}`,
-    `Mode: ${partial ? `PARTIAL (${partial}); not a conformance verdict` : 'full run'}${config.strict ? '; strict' : ''}`,
-    sweep,
-    ...(missingOptional.length > 0 ? [`Not visible to this identity: ${missingOptional.join(', ')}`] : []),
-    '',
-  ];
 }
 
 function clusterForSummary(clients: Clients, cluster: ClusterInfo | undefined, lbProvider: string): Record<string, unknown> | undefined {
@@ -233,7 +149,8 @@ async function main(): Promise<void> {
     process.exit(EXIT.passed);
   }
   const config = request.config;
-  const sweepOlderThan = sweepThreshold();
+  // A bad DSC_SWEEP_OLDER_THAN fails now, before the embedded cluster or anything else starts.
+  sweepThreshold();
   installSignalHandlers();
 
   // Load the specs first: which checks run is known before touching any cluster.
@@ -243,6 +160,7 @@ async function main(): Promise<void> {
   // A run that stops early must not leave the previous run's verdict looking like its own.
   for (const file of REPORT_FILES) rmSync(path.join(config.reportsDir, file), { force: true });
   const partial = partialReason(config);
+  const mocharc = readMocharc();
   const mocha = new Mocha({
     reporter: 'mochawesome',
     reporterOptions: {
@@ -258,15 +176,15 @@ async function main(): Promise<void> {
       html: true,
       consoleReporter: 'spec',
     },
-    // Every wait inside a check is bounded by the timeouts table; this is only a backstop against a hung request.
-    timeout: Math.max(...Object.values(config.timeouts).filter((ms) => ms < config.timeouts.clusterUp)) * 2 + 60_000,
-    rootHooks,
+    // .mocharc.json's backstop, raised when the timeouts table (DSC_TIMEOUT_*) needs more.
+    timeout: Math.max(mocharc.timeout, testBackstopMs(config)),
+    rootHooks: await loadRootHooks(mocharc.require),
     ...(grep ? { grep } : {}),
   });
-  await loadSpecs(mocha);
+  await loadSpecs(mocha, mocharc);
   const missing = unregisteredChecks(mocha.suite, config);
   if (missing.length > 0) throw new Error(`catalog checks without a spec: ${missing.join(', ')}`);
-  const selected = selectedChecks(mocha.suite, grep);
+  const selected = selectedChecks(mocha.suite, grep ? (title) => grep.test(title) : undefined);
   if (selected.length === 0) {
     throw new ConfigurationError(`no check selected (${partial ?? 'no selection'}); check ids are listed in docs/checks.md`);
   }
@@ -278,42 +196,14 @@ async function main(): Promise<void> {
     files = [await embeddedClusterKubeconfig(config)];
     // The embedded kubeconfig has one context; the user's --context names one of their own clusters.
     context = undefined;
-    phase('preflight');
   }
-  const clients = makeClients(loadKubeConfig(files, context));
-  const pre = await preflight(clients, config.timeouts.apiRequest);
-  // Leftovers of killed runs, before this run creates its own namespaces.
-  const sweep = await sweepStaleNamespaces(clients, sweepOlderThan, config.timeouts.apiRequest);
-
+  const run = await prepareRun({ config, kubeconfigFiles: files, context, cleanup: state.cleanup, selected, print: line });
   // Interrupted meanwhile: the signal handler cleans up and exits; create nothing more.
-  if (state.interruption) return;
-  const namespaces = runNamespaceNames(newRunId());
-  await createRunNamespaces(clients, namespaces, state.cleanup, config.timeouts.namespaceDeletion, config.timeouts.apiRequest);
-  phase('discover');
-  const cluster = await discoverCluster({
-    clients,
-    version: pre.version,
-    probeNamespace: namespaces.main,
-    probeServiceTemplateVariables: fixtureVariables(namespaces, config.images),
-  });
-  if (state.interruption) return;
-  for (const text of header(config, clients, namespaces, cluster, pre.missingOptional.map(describePermission), describeSweep(sweep))) line(text);
-
-  const run: Run = {
-    config,
-    clients,
-    namespaces,
-    cleanup: state.cleanup,
-    cluster,
-    fixtures: undefined,
-    skipReasons: new Map(),
-  };
-  setRun(run);
-  // The off-cluster client container starts while the fixtures come up, when a selected check needs it.
-  if (selected.some((check) => check.skipsWithout.includes('offcluster-network'))) warmOffcluster(run);
+  if (!run) return;
+  const { clients, cluster, namespaces } = run;
 
   const collector = new ResultCollector(selected, run.skipReasons);
-  const summarize = (outcome: Pick<RunSummary, 'verdict' | 'exitCode' | 'reason' | 'checks' | 'cleanupFailures'> & { lbProvider: string }): RunSummary => {
+  const summarize = (outcome: Outcome & Pick<RunSummary, 'checks' | 'cleanupFailures'> & { lbProvider: string }): RunSummary => {
     const finishedAt = new Date();
     return {
       suite: { name: SUITE.name, version: SUITE.version },
@@ -336,11 +226,9 @@ async function main(): Promise<void> {
     };
   };
   state.reportInterruption = (interruption, cleanupFailures) => {
-    const reason = `interrupted by ${interruption.signal}`;
-    writeReports(
-      config,
-      summarize({ verdict: 'interrupted', exitCode: interruption.exitCode, reason, checks: collector.results(reason), cleanupFailures, lbProvider: 'not decided (interrupted)' }),
-    );
+    const checks = collector.results(`interrupted by ${interruption.signal}`);
+    const outcome = decideOutcome({ counts: countResults(checks), cleanupFailures, interruptedBy: interruption.signal });
+    writeReports(config, summarize({ ...outcome, checks, cleanupFailures, lbProvider: 'not decided (interrupted)' }));
   };
 
   let configurationFailure: string | undefined;
@@ -354,41 +242,28 @@ async function main(): Promise<void> {
       if (runnable.type === 'hook' && error instanceof ConfigurationError) configurationFailure = error.message;
     });
   });
-  if (state.interruption) return; // the signal handler cleans up, reports and exits
+  if (currentInterruption()) return; // the signal handler cleans up, reports and exits
 
   const results = collector.results('the run stopped before it');
   const counts = countResults(results);
-  const checksFailed = counts.failed + counts.notRun > 0;
   let cleanupFailures: string[] = [];
-  phase('cleanup');
-  if (checksFailed && config.keepOnFailure) {
+  if (counts.failed + counts.notRun > 0 && config.keepOnFailure) {
+    phase('cleanup');
     line(`Kept namespaces ${namespaces.main} and ${namespaces.host} (--keep-on-failure); delete them with:`);
     line(`  kubectl delete namespace -l dualstack-conformance/run-id=${namespaces.runId}`);
   } else {
-    cleanupFailures = await state.cleanup.runAll();
+    cleanupFailures = await tearDownRun(state.cleanup);
   }
   const lbProvider = run.fixtures ? describeLbProvider(await run.fixtures.lbProvider) : 'not decided (setup did not finish)';
 
-  const exitCode = configurationFailure
-    ? EXIT.configuration
-    : checksFailed || cleanupFailures.length > 0
-      ? EXIT.failed
-      : EXIT.passed;
-  const reason = configurationFailure
-    ? configurationFailure
-    : checksFailed
-      ? `${counts.failed} check(s) failed${counts.notRun > 0 ? `, ${counts.notRun} did not run` : ''}`
-      : cleanupFailures.length > 0
-        ? `cleanup failed: ${cleanupFailures.join('; ')}`
-        : `${counts.passed} passed, ${counts.skipped} skipped for allowed reasons`;
-  const verdict = exitCode === EXIT.passed ? 'passed' : exitCode === EXIT.configuration ? 'error' : 'failed';
+  const outcome = decideOutcome({ counts, configurationFailure, cleanupFailures });
   phase('report');
-  const summary = summarize({ verdict, exitCode, reason, checks: results, cleanupFailures, lbProvider });
+  const summary = summarize({ ...outcome, checks: results, cleanupFailures, lbProvider });
   writeReports(config, summary);
   printVerdict(summary, results, config.reportsDir);
   if (configurationFailure) process.stderr.write(`dualstack-conformance: ${configurationFailure}\n`);
   phase('done');
-  process.exit(exitCode);
+  process.exit(outcome.exitCode);
 }
 
 function writeReports(config: RunConfig, summary: RunSummary): void {
@@ -417,7 +292,7 @@ function printVerdict(summary: RunSummary, results: readonly CheckResult[], repo
 }
 
 main().catch((error: unknown) => {
-  if (state.interruption) return;
+  if (currentInterruption()) return;
   // Anything that escaped before the run started: clean up what exists, then one line and exit 2.
   void state.cleanup.runAll().then(() => exitWithError(error));
 });

@@ -1,15 +1,28 @@
-// Root hooks, passed to mocha by the CLI: one `before` creates every fixture concurrently and waits once for all
-// pods (so the specs share them and the suite stays fast); one `afterEach` attaches diagnostics to failed checks;
-// one `after` stops the off-cluster client container (the run's cleanup registry is the backstop).
+// Root hooks (mocha's root-hook plugin: .mocharc.json `require`s this file; the CLI reads the same entry). One
+// `before` creates every fixture concurrently and waits once for all pods (so the specs share them and the suite
+// stays fast); one `afterEach` attaches diagnostics to failed checks; `after` stops the off-cluster client.
+// Under the CLI, the CLI has prepared the run and tears it down itself. Under plain mocha nobody has: the `before`
+// first does what the CLI does (support/lifecycle.ts, the same code) and the last `after` runs the cleanup registry.
 import addContext from 'mochawesome/addContext.js';
+import { CleanupRegistry } from '../support/cleanup.ts';
 import { deployFixtures } from '../support/deploy.ts';
 import { collectDiagnostics } from '../support/diagnostics.ts';
-import { describeError } from '../support/errors.ts';
+import { describeError, InterruptedError } from '../support/errors.ts';
+import {
+  fixturesBackstopMs,
+  prepareRunUnderMocha,
+  setupBackstopMs,
+  tearDownRun,
+  teardownBackstopMs,
+  testBackstopMs,
+} from '../support/lifecycle.ts';
 import { stopOffclusterClient } from '../support/offcluster.ts';
-import { currentRun } from '../support/run.ts';
+import { currentSelection, runInProgress, type Run } from '../support/run.ts';
 
-async function attachDiagnostics(context: Mocha.Context): Promise<void> {
-  const run = currentRun();
+/** Set only when these hooks prepared the run (plain mocha): then they own its teardown. */
+let ownedCleanup: CleanupRegistry | undefined;
+
+async function attachDiagnostics(context: Mocha.Context, run: Run): Promise<void> {
   try {
     const diagnostics = await collectDiagnostics(run.clients, [run.namespaces.main, run.namespaces.host]);
     for (const diagnostic of diagnostics) addContext(context, diagnostic);
@@ -18,23 +31,50 @@ async function attachDiagnostics(context: Mocha.Context): Promise<void> {
   }
 }
 
-export const rootHooks: Mocha.RootHookObject = {
+function rootSuiteOf(context: Mocha.Context): Mocha.Suite {
+  let suite = context.test?.parent;
+  while (suite?.parent) suite = suite.parent;
+  if (!suite) throw new Error('internal: a root hook without a suite');
+  return suite;
+}
+
+export const mochaHooks: Mocha.RootHookObject = {
   beforeAll: [
-    async function deployFixturesAndWaitForPods(this: Mocha.Context) {
-      const run = currentRun();
+    async function prepareRunAndDeployFixtures(this: Mocha.Context) {
       // The waits inside are bounded by the timeouts table; mocha's own timeout is only a backstop.
-      this.timeout(run.config.timeouts.podReady + 60_000);
+      let run = runInProgress();
+      if (!run) {
+        const { config, error } = currentSelection();
+        if (error) throw error;
+        this.timeout(setupBackstopMs(config) + fixturesBackstopMs(config));
+        ownedCleanup = new CleanupRegistry();
+        run = await prepareRunUnderMocha(rootSuiteOf(this), ownedCleanup);
+        // Interrupted: the signal handler tears down and exits; no check should start meanwhile.
+        if (!run) throw new InterruptedError('interrupted during setup');
+      } else {
+        this.timeout(fixturesBackstopMs(run.config));
+      }
       try {
         run.fixtures = await deployFixtures(run.clients, run.namespaces, run.config);
       } catch (error) {
-        await attachDiagnostics(this);
+        await attachDiagnostics(this, run);
         throw error;
       }
     },
   ],
+  beforeEach: [
+    function raiseTimeoutToTheTable(this: Mocha.Context) {
+      // A DSC_TIMEOUT_* raised past the configured backstop must not be cut short by mocha (0: timeouts disabled).
+      const test = this.currentTest;
+      const run = runInProgress();
+      if (!test || !run || test.timeout() === 0) return;
+      test.timeout(Math.max(test.timeout(), testBackstopMs(run.config)));
+    },
+  ],
   afterAll: [
     async function stopOffclusterClientContainer(this: Mocha.Context) {
-      const run = currentRun();
+      const run = runInProgress();
+      if (!run) return;
       this.timeout(run.config.timeouts.offclusterStart + 30_000);
       try {
         await stopOffclusterClient(run);
@@ -43,13 +83,20 @@ export const rootHooks: Mocha.RootHookObject = {
         process.stderr.write(`stopping the off-cluster client failed: ${describeError(error)}\n`);
       }
     },
+    async function tearDownOwnedRun(this: Mocha.Context) {
+      if (!ownedCleanup) return;
+      this.timeout(teardownBackstopMs(currentSelection().config));
+      const failures = await tearDownRun(ownedCleanup);
+      if (failures.length > 0) throw new Error(`cleanup failed: ${failures.join('; ')}`);
+    },
   ],
   afterEach: [
     async function attachDiagnosticsOnFailure(this: Mocha.Context) {
       // Never throw from here: a failing afterEach would stop every remaining check.
-      if (this.currentTest?.state !== 'failed' || !currentRun().fixtures) return;
+      const run = runInProgress();
+      if (this.currentTest?.state !== 'failed' || !run?.fixtures) return;
       this.timeout(60_000);
-      await attachDiagnostics(this);
+      await attachDiagnostics(this, run);
     },
   ],
 };

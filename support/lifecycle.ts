@@ -1,0 +1,276 @@
+// Setup and teardown of one run: one implementation for both drivers. The CLI (`npm test`) prepares the run before
+// mocha starts, so a configuration error exits 2 before any mocha output, and tears it down after; under plain
+// `mocha` the root hooks (specs/hooks.ts) call the same functions, configured from the environment.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { CHECKS, checkIdOfTitle, selectedByFamily, type CheckInstance } from './checks.ts';
+import type { CleanupRegistry } from './cleanup.ts';
+import { discoverCluster, schedulableNodeNames, type ClusterInfo } from './cluster.ts';
+import { partialReason, type RunConfig } from './config.ts';
+import { fixtureVariables } from './deploy.ts';
+import { ConfigurationError } from './errors.ts';
+import { familyAbsence } from './families.ts';
+import { describePermission, kubeconfigFiles, loadKubeConfig, makeClients, preflight, type Clients } from './k8s.ts';
+import { declaredLbProvider, describeLbProvider } from './loadbalancer.ts';
+import { PROJECT_ROOT } from './mocharc.ts';
+import { createRunNamespaces, newRunId, runNamespaceNames, type RunNamespaces } from './namespace.ts';
+import { warmOffcluster } from './offcluster.ts';
+import { exitCodeOfSignal } from './outcome.ts';
+import { phase } from './phase.ts';
+import { currentSelection, setRun, type Run } from './run.ts';
+import { describeSweep, sweepStaleNamespaces, sweepThreshold } from './sweep.ts';
+import { interruptWaits } from './wait.ts';
+
+export const SUITE = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Which checks a loaded suite selects
+
+/** Every registered test whose full title `matches`, as catalog checks (catalog order). */
+export function selectedChecks(suite: Mocha.Suite, matches: (fullTitle: string) => boolean = () => true): CheckInstance[] {
+  const ids = new Set<string>();
+  const walk = (current: Mocha.Suite): void => {
+    for (const test of current.tests) {
+      const id = checkIdOfTitle(test.title);
+      if (id && matches(test.fullTitle())) ids.add(id);
+    }
+    current.suites.forEach(walk);
+  };
+  walk(suite);
+  return CHECKS.filter((check) => ids.has(check.id));
+}
+
+/** Catalog checks no spec registered: a bug of ours, never silently a smaller run. */
+export function unregisteredChecks(suite: Mocha.Suite, config: RunConfig): string[] {
+  const registered = new Set(selectedChecks(suite).map((check) => check.id));
+  return CHECKS.filter((check) => selectedByFamily(check, config.family) && !registered.has(check.id)).map((check) => check.id);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// mocha timeouts: backstops only, every wait inside has its own bound from the timeouts table
+
+/** Per check: twice the longest bound a check waits on, plus slack. */
+export function testBackstopMs(config: RunConfig): number {
+  return Math.max(...Object.values(config.timeouts).filter((ms) => ms < config.timeouts.clusterUp)) * 2 + 60_000;
+}
+
+/** The root `before` deploying fixtures (pods Ready is its longest wait). */
+export function fixturesBackstopMs(config: RunConfig): number {
+  return config.timeouts.podReady + 60_000;
+}
+
+/** Pre-flight to header, when the root `before` does it (plain mocha): a handful of bounded API requests. */
+export function setupBackstopMs(config: RunConfig): number {
+  return config.timeouts.apiRequest * 6 + 60_000;
+}
+
+/** Teardown: the namespaces' deletion and the off-cluster container's removal. */
+export function teardownBackstopMs(config: RunConfig): number {
+  return config.timeouts.namespaceDeletion + config.timeouts.offclusterStart + 60_000;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Setup
+
+export interface PrepareOptions {
+  readonly config: RunConfig;
+  readonly kubeconfigFiles: readonly string[];
+  readonly context: string | undefined;
+  readonly cleanup: CleanupRegistry;
+  /** The checks that will run: the off-cluster client is started early only when one needs it. */
+  readonly selected: readonly CheckInstance[];
+  /** One header line: stdout for the CLI (its report), stderr under plain mocha (stdout is the reporter's). */
+  readonly print: (text: string) => void;
+}
+
+/**
+ * Pre-flight, the start-of-run sweep, the run's two namespaces (deletion registered first), discovery, the header;
+ * then the run is set for the specs. Undefined when a signal arrived meanwhile: its handler cleans up and exits.
+ */
+export async function prepareRun(options: PrepareOptions): Promise<Run | undefined> {
+  const { config, cleanup } = options;
+  const sweepOlderThan = sweepThreshold();
+  phase('preflight');
+  const clients = makeClients(loadKubeConfig(options.kubeconfigFiles, options.context));
+  const pre = await preflight(clients, config.timeouts.apiRequest);
+  // Leftovers of killed runs, before this run creates its own namespaces.
+  const sweep = await sweepStaleNamespaces(clients, sweepOlderThan, config.timeouts.apiRequest);
+  if (currentInterruption()) return undefined;
+
+  const namespaces = runNamespaceNames(newRunId());
+  await createRunNamespaces(clients, namespaces, cleanup, config.timeouts.namespaceDeletion, config.timeouts.apiRequest);
+  phase('discover');
+  const cluster = await discoverCluster({
+    clients,
+    version: pre.version,
+    probeNamespace: namespaces.main,
+    probeServiceTemplateVariables: fixtureVariables(namespaces, config.images),
+  });
+  if (currentInterruption()) return undefined;
+  for (const text of header(config, clients, namespaces, cluster, pre.missingOptional.map(describePermission), describeSweep(sweep))) {
+    options.print(text);
+  }
+
+  const run: Run = { config, clients, namespaces, cleanup, cluster, fixtures: undefined, skipReasons: new Map() };
+  setRun(run);
+  // The off-cluster client container starts while the fixtures come up, when a selected check needs it.
+  if (options.selected.some((check) => check.skipsWithout.includes('offcluster-network'))) warmOffcluster(run);
+  return run;
+}
+
+export function header(
+  config: RunConfig,
+  clients: Clients,
+  namespaces: RunNamespaces,
+  cluster: ClusterInfo,
+  missingOptional: string[],
+  sweep: string,
+): string[] {
+  const families = cluster.families;
+  const schedulable = schedulableNodeNames(cluster);
+  const notSchedulable = cluster.schedulability.filter((node) => !node.schedulable).map((node) => `${node.name} (${node.reason ?? ''})`);
+  const declared = declaredLbProvider(config.lbProvider);
+  const absent = (['IPv4', 'IPv6'] as const).map((family) => familyAbsence(families, family)).filter((text) => text !== '');
+  const partial = partialReason(config);
+  return [
+    `${SUITE.name} ${SUITE.version}: run ${namespaces.runId} (namespaces ${namespaces.main}, ${namespaces.host})`,
+    `Cluster: context ${clients.contextName} (${clients.server}), Kubernetes ${cluster.version.gitVersion}`,
+    `Families: ${families.families.join('+') || 'none'}${families.dualStack ? ' (dual-stack)' : ' (NOT dual-stack)'}; primary ${families.primary ?? 'unknown'}; ` +
+      `services ${families.services.families.join('+')} from ${families.services.source}${families.services.cidrs.length > 0 ? ` [${families.services.cidrs.join(', ')}]` : ''}; ` +
+      `node InternalIPs ${families.nodeInternalIpFamilies.join('+') || 'none'}; pod CIDRs ${families.podCidrFamilies?.join('+') ?? 'none (no node IPAM)'}`,
+    ...absent.map((text) => `  ${text}`),
+    `Nodes: ${cluster.nodes.length}; schedulable for the suite: ${schedulable.join(', ') || 'none'}${notSchedulable.length > 0 ? `; not: ${notSchedulable.join(', ')}` : ''}`,
+    `LoadBalancer provider: ${declared ? describeLbProvider(declared) : 'detected during setup (MetalLB pools, else a probe Service)'}`,
+    `kube-proxy: ${cluster.kubeProxyMode}; CNI: ${cluster.cni}`,
+    `Images: agnhost ${config.images.agnhost}, busybox ${config.images.busybox}`,
+    `Off-cluster client: ${config.offclusterNetwork ? `docker network ${config.offclusterNetwork} (declared)` : "the docker network the nodes are containers on (detected)"}, ` +
+      `image ${config.offclusterImage ?? 'the local dualstack-conformance/node-base (detected)'}`,
+    `Mode: ${partial ? `PARTIAL (${partial}); not a conformance verdict` : 'full run'}${config.strict ? '; strict' : ''}`,
+    sweep,
+    ...(missingOptional.length > 0 ? [`Not visible to this identity: ${missingOptional.join(', ')}`] : []),
+    '',
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Teardown and interrupts
+
+/** Runs the cleanup registry (once; later calls share it); one line per failed action. */
+export function tearDownRun(cleanup: CleanupRegistry): Promise<string[]> {
+  phase('cleanup');
+  return cleanup.runAll();
+}
+
+export interface Interruption {
+  readonly signal: NodeJS.Signals;
+  readonly exitCode: number;
+}
+
+let interruption: Interruption | undefined;
+
+export function currentInterruption(): Interruption | undefined {
+  return interruption;
+}
+
+export interface InterruptOptions {
+  readonly cleanup: CleanupRegistry;
+  /** Stops what the driver runs (mocha's runner, a child process group) before the cleanup starts. */
+  readonly stop?: (interruption: Interruption) => void;
+  /** Writes the interrupted run's reports once the cleanup is done. */
+  readonly report?: (interruption: Interruption, cleanupFailures: string[]) => void;
+}
+
+/** On the first SIGINT/SIGTERM: stop every wait, tear down, report, exit 130/143. */
+export function handleInterrupts(options: InterruptOptions): void {
+  const handle = (signal: NodeJS.Signals): void => {
+    // A second signal while cleaning up is ignored: cleanup is bounded and must finish to leave nothing behind.
+    // (mocha's own wrapper process sends SIGINT and then SIGTERM at once.)
+    if (interruption) return;
+    const current = { signal, exitCode: exitCodeOfSignal(signal) };
+    interruption = current;
+    process.stderr.write(`\n${signal} received: stopping and deleting the run's namespaces\n`);
+    interruptWaits(signal);
+    options.stop?.(current);
+    void (async () => {
+      try {
+        const failures = await tearDownRun(options.cleanup);
+        for (const failure of failures) process.stderr.write(`cleanup failed: ${failure}\n`);
+        if (options.report) {
+          phase('report');
+          options.report(current, failures);
+        }
+      } finally {
+        phase('done');
+        process.exit(current.exitCode);
+      }
+    })();
+  };
+  process.on('SIGINT', handle);
+  process.on('SIGTERM', handle);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Plain mocha
+
+const requireFromHere = createRequire(import.meta.url);
+
+export interface MochaGrep {
+  /** The pattern as given (shown after "--grep" in the header's PARTIAL reason). */
+  readonly text: string;
+  readonly matches: (fullTitle: string) => boolean;
+}
+
+/**
+ * The --grep/--fgrep/--invert plain mocha runs with, read by mocha's own option loader from its command line and
+ * .mocharc.json (mocha does not hand them to hooks), with mocha's meaning: --grep is a regular expression.
+ */
+export function mochaGrep(argv: readonly string[]): MochaGrep | undefined {
+  let options: Record<string, unknown>;
+  try {
+    const { loadOptions } = requireFromHere('mocha/lib/cli/options.js') as { loadOptions: (args: string[]) => Record<string, unknown> };
+    options = loadOptions([...argv]);
+  } catch {
+    return undefined;
+  }
+  const invert = options.invert === true;
+  let pattern: RegExp;
+  let text: string;
+  if (typeof options.fgrep === 'string' && options.fgrep !== '') {
+    text = options.fgrep;
+    pattern = new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  } else if (options.grep !== undefined && options.grep !== '') {
+    text = String(options.grep);
+    // mocha's own reading: "/re/flags" or a bare pattern.
+    const literal = /^\/(.*)\/([gimy]{0,4})$/.exec(text);
+    pattern = literal ? new RegExp(literal[1] ?? '', literal[2]) : new RegExp(text);
+  } else {
+    return undefined;
+  }
+  return { text: invert ? `${text} --invert` : text, matches: (title) => pattern.test(title) !== invert };
+}
+
+/**
+ * The root `before` under plain mocha, where no CLI prepared the run: configuration from the environment, the
+ * current kubeconfig, signals handled like the CLI does; the caller owns `cleanup` and tears down in `after`.
+ */
+export async function prepareRunUnderMocha(rootSuite: Mocha.Suite, cleanup: CleanupRegistry): Promise<Run | undefined> {
+  const selection = currentSelection();
+  if (selection.error) throw selection.error;
+  const grep = mochaGrep(process.argv.slice(2));
+  // Only labels the run PARTIAL in the header: mocha itself applies its grep.
+  const config: RunConfig = grep ? { ...selection.config, grep: grep.text } : selection.config;
+  const files = kubeconfigFiles();
+  if (files.length === 0) {
+    throw new ConfigurationError('no kubeconfig ($KUBECONFIG or ~/.kube/config): plain mocha runs against an existing cluster; `npm test` can bring up the embedded one');
+  }
+  handleInterrupts({ cleanup });
+  return prepareRun({
+    config,
+    kubeconfigFiles: files,
+    context: config.context,
+    cleanup,
+    selected: selectedChecks(rootSuite, grep?.matches),
+    print: (text) => process.stderr.write(`${text}\n`),
+  });
+}

@@ -1,0 +1,45 @@
+// The CLI's exit codes and the one decision that maps how a run ended to its exit code, verdict and reason. Pure, so
+// every combination is unit-tested; the CLI only gathers the inputs.
+import type { Counts } from './results.ts';
+
+export const EXIT = { passed: 0, failed: 1, configuration: 2, sigint: 130, sigterm: 143 } as const;
+
+export type RunVerdict = 'passed' | 'failed' | 'error' | 'interrupted';
+
+export interface Outcome {
+  readonly exitCode: number;
+  readonly verdict: RunVerdict;
+  readonly reason: string;
+}
+
+export interface OutcomeInputs {
+  readonly counts: Counts;
+  /** A configuration error that surfaced while mocha ran (an image that cannot be pulled, a malformed fixture). */
+  readonly configurationFailure?: string | undefined;
+  readonly cleanupFailures: readonly string[];
+  readonly interruptedBy?: NodeJS.Signals | undefined;
+}
+
+export function exitCodeOfSignal(signal: NodeJS.Signals): number {
+  return signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
+}
+
+/**
+ * Precedence: an interrupt, then a configuration error (exit 2: the user must fix input, whatever the checks did),
+ * then failed or not-run checks, then cleanup failures (exit 1: something may be left behind), else passed.
+ */
+export function decideOutcome(inputs: OutcomeInputs): Outcome {
+  const { counts, configurationFailure, cleanupFailures, interruptedBy } = inputs;
+  if (interruptedBy !== undefined) {
+    return { exitCode: exitCodeOfSignal(interruptedBy), verdict: 'interrupted', reason: `interrupted by ${interruptedBy}` };
+  }
+  if (configurationFailure !== undefined) return { exitCode: EXIT.configuration, verdict: 'error', reason: configurationFailure };
+  if (counts.failed + counts.notRun > 0) {
+    const notRun = counts.notRun > 0 ? `, ${counts.notRun} did not run` : '';
+    return { exitCode: EXIT.failed, verdict: 'failed', reason: `${counts.failed} check(s) failed${notRun}` };
+  }
+  if (cleanupFailures.length > 0) {
+    return { exitCode: EXIT.failed, verdict: 'failed', reason: `cleanup failed: ${cleanupFailures.join('; ')}` };
+  }
+  return { exitCode: EXIT.passed, verdict: 'passed', reason: `${counts.passed} passed, ${counts.skipped} skipped for allowed reasons` };
+}

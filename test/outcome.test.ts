@@ -1,0 +1,45 @@
+import { expect } from 'chai';
+import { decideOutcome, EXIT } from '../support/outcome.ts';
+import type { Counts } from '../support/results.ts';
+
+const counts = (partial: Partial<Counts>): Counts => ({ total: 42, passed: 42, failed: 0, skipped: 0, notRun: 0, ...partial });
+
+describe('outcome: exit code, verdict and reason of a run', function () {
+  it('passes when every check passed or was skipped for an allowed reason', function () {
+    expect(decideOutcome({ counts: counts({ passed: 40, skipped: 2 }), cleanupFailures: [] })).to.deep.equal({
+      exitCode: EXIT.passed,
+      verdict: 'passed',
+      reason: '40 passed, 2 skipped for allowed reasons',
+    });
+  });
+
+  it('fails (1) on a failed check, and on checks a failed hook kept from running', function () {
+    expect(decideOutcome({ counts: counts({ passed: 41, failed: 1 }), cleanupFailures: [] })).to.deep.equal({
+      exitCode: 1,
+      verdict: 'failed',
+      reason: '1 check(s) failed',
+    });
+    expect(decideOutcome({ counts: counts({ passed: 0, notRun: 42 }), cleanupFailures: [] })).to.deep.equal({
+      exitCode: 1,
+      verdict: 'failed',
+      reason: '0 check(s) failed, 42 did not run',
+    });
+  });
+
+  it('fails (1) when only the cleanup failed, naming what', function () {
+    const outcome = decideOutcome({ counts: counts({}), cleanupFailures: ['delete namespaces a and b: HTTP 500'] });
+    expect(outcome).to.deep.equal({ exitCode: 1, verdict: 'failed', reason: 'cleanup failed: delete namespaces a and b: HTTP 500' });
+  });
+
+  it('a configuration error met during the run (image pull, fixture) is exit 2 whatever the checks did', function () {
+    const message = 'image registry.invalid/none:1 cannot be pulled';
+    const outcome = decideOutcome({ counts: counts({ passed: 0, notRun: 42 }), configurationFailure: message, cleanupFailures: ['x'] });
+    expect(outcome).to.deep.equal({ exitCode: EXIT.configuration, verdict: 'error', reason: message });
+  });
+
+  it('an interrupt outranks everything: 130 for SIGINT, 143 for SIGTERM', function () {
+    const inputs = { counts: counts({ failed: 3 }), configurationFailure: 'x', cleanupFailures: ['y'] };
+    expect(decideOutcome({ ...inputs, interruptedBy: 'SIGINT' })).to.deep.equal({ exitCode: 130, verdict: 'interrupted', reason: 'interrupted by SIGINT' });
+    expect(decideOutcome({ ...inputs, interruptedBy: 'SIGTERM' })).to.deep.equal({ exitCode: 143, verdict: 'interrupted', reason: 'interrupted by SIGTERM' });
+  });
+});
