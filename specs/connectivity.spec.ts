@@ -17,7 +17,7 @@ describe('Connectivity: every path works in each family', function () {
         const plan = planProbes(scenario, family, {
           pods: fixtures.pods,
           services: fixtures.services,
-          nodes: run.cluster.nodes,
+          nodes: run.cluster.selectedNodes,
           schedulableNodes: schedulableNodeNames(run.cluster),
         });
         if (plan.skip) t.skip(plan.skip.capability, plan.skip.reason);
