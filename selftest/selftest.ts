@@ -9,6 +9,7 @@ import { snapshot, leaksSince, type Snapshot } from './leaks.ts';
 import { loadMutants, runMutant } from './mutants.ts';
 import { run, type RunResult } from './process.ts';
 import { nodeVersionCases, robustnessCases } from './robustness.ts';
+import { noGoCase } from './no-go.ts';
 import { restoreHiddenImages, userClusterCases } from './user-clusters.ts';
 import { compareVerdicts, loadTable, verdictTable, type MatrixCluster, type ObservedCheck } from './verdicts.ts';
 
@@ -133,6 +134,12 @@ async function main(): Promise<number> {
   const wanted = values.clusters?.split(',') ?? table.clusters.map((c) => c.name);
   const observed = new Map<string, ObservedCheck[]>();
   for (const c of table.clusters.filter((x) => wanted.includes(x.name))) await clusterRun(c, observed, values['mutants-only']!);
+
+  // Its own cluster, after the matrix: a user's machine with kind on PATH and no Go.
+  if (!values['mutants-only'] && values.clusters === undefined) {
+    const noGo = noGoCase();
+    await check(noGo.name, noGo.fn);
+  }
 
   if (observed.size > 0) {
     const names = [...observed.keys()];
