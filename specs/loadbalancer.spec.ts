@@ -3,39 +3,92 @@
 // Service gets an external IP of each family, each answering from outside. Provider presence is decided first
 // (declared, MetalLB pools, or a probe Service); without a provider the checks are skipped with that reason, with
 // one a missing IP is a failure. Reachability is probed from the off-cluster client (support/offcluster.ts).
+// An ingress hostname (AWS NLB/ELB) stands for the addresses it resolves to: its A and AAAA answers, looked up from
+// the off-cluster client (else from this host), are judged as the external IPs of each family.
 import type { V1Service } from '@kubernetes/client-node';
 import { check, type CheckContext } from '../support/check.ts';
 import { judgeResponder } from '../support/connectivity.ts';
+import { describeError } from '../support/errors.ts';
 import { BACKEND_ROLES, SERVICE_PORT, SERVICES } from '../support/expectations.ts';
-import { ALL_FAMILIES, familyOf, familySlug, type IpFamily } from '../support/ip.ts';
+import { ALL_FAMILIES, familySlug, type IpFamily } from '../support/ip.ts';
 import { judgeDualStackLoadBalancer, judgeIpv6LoadBalancer, serviceRef } from '../support/judgements.ts';
-import { describeLbProvider, ingressAddresses, type LbProvider } from '../support/loadbalancer.ts';
-import { offclusterClient, offclusterHttpProbe, offclusterNetwork } from '../support/offcluster.ts';
-import { currentRun, deployed } from '../support/run.ts';
+import {
+  describeLbProvider,
+  describeResolution,
+  externalAddresses,
+  hostResolver,
+  ingressAddresses,
+  ingressHostnames,
+  type HostnameResolution,
+  type HostnameResolver,
+  type LbProvider,
+} from '../support/loadbalancer.ts';
+import { offclusterClient, offclusterHttpProbe, offclusterNetwork, offclusterResolver } from '../support/offcluster.ts';
+import { currentRun, deployed, type Run } from '../support/run.ts';
 import { settle } from '../support/wait.ts';
 
 interface SettledLb {
   readonly service: V1Service | undefined;
+  readonly resolutions: readonly HostnameResolution[];
   readonly problems: string[];
 }
 
+let resolverOfRun: Promise<HostnameResolver> | undefined;
+
+/**
+ * Where ingress hostnames are resolved: inside the off-cluster client when there is one (the side the probes come
+ * from), else on this host, which is outside the cluster too. Decided once, only when a hostname shows up.
+ */
+function ingressResolver(run: Run): Promise<HostnameResolver> {
+  resolverOfRun ??= (async () => {
+    const host = hostResolver(run.config.timeouts.probeAttempt);
+    const network = await offclusterNetwork(run);
+    if (!network.available) return host;
+    try {
+      return offclusterResolver(run, await offclusterClient(run));
+    } catch (error) {
+      process.stdout.write(`    Ingress hostnames are resolved on this host: the off-cluster client did not start (${describeError(error)})\n`);
+      return host;
+    }
+  })();
+  return resolverOfRun;
+}
+
 /** Waits (bounded) until the LB Service satisfies `judge`; every check about one Service shares one wait. */
-function lbSettler(name: string, wanted: string, judge: (service: V1Service) => string[]): () => Promise<SettledLb> {
+function lbSettler(
+  name: string,
+  wanted: string,
+  judge: (service: V1Service, resolutions: readonly HostnameResolution[]) => string[],
+): () => Promise<SettledLb> {
   let state: Promise<SettledLb> | undefined;
   const settleOnce = async (): Promise<SettledLb> => {
     const run = currentRun();
     const created = deployed().services.get(name);
     if (!created?.service) {
-      return { service: undefined, problems: [`svc ${run.namespaces.main}/${name} was rejected by the API server: ${created?.rejection ?? 'not created'}`] };
+      return {
+        service: undefined,
+        resolutions: [],
+        problems: [`svc ${run.namespaces.main}/${name} was rejected by the API server: ${created?.rejection ?? 'not created'}`],
+      };
     }
     const result = await settle({
       what: `${serviceRef(created.service)} to get ${wanted}`,
       timeoutMs: run.config.timeouts.loadBalancer,
       timeoutName: 'loadBalancer',
-      observe: () => run.clients.core.readNamespacedService({ namespace: run.namespaces.main, name }),
-      judge,
+      // Hostnames are resolved again on each observation: a new NLB's DNS name answers only after a while.
+      observe: async () => {
+        const service = await run.clients.core.readNamespacedService({ namespace: run.namespaces.main, name });
+        const hostnames = ingressHostnames(service);
+        const resolve = hostnames.length > 0 ? await ingressResolver(run) : undefined;
+        const resolutions = resolve ? await Promise.all(hostnames.map((hostname) => resolve(hostname))) : [];
+        return { service, resolutions };
+      },
+      judge: (observed) => judge(observed.service, observed.resolutions),
     });
-    return { service: result.observed, problems: result.problems };
+    for (const resolution of result.observed?.resolutions ?? []) {
+      process.stdout.write(`      resolve ${resolution.from} -> ingress hostname ${describeResolution(resolution)}\n`);
+    }
+    return { service: result.observed?.service, resolutions: result.observed?.resolutions ?? [], problems: result.problems };
   };
   return () => (state ??= settleOnce());
 }
@@ -63,17 +116,18 @@ describe('LoadBalancer: the IPv6 and the dual-stack LoadBalancer Services', func
       t.verdict([network.reason]);
       return;
     }
-    const { service, problems } = await settled();
-    const externalIp = ingressAddresses(service).find((address) => familyOf(address) === family);
-    if (!externalIp) {
+    const { service, resolutions, problems } = await settled();
+    const [external] = externalAddresses(service, resolutions, family);
+    if (!external) {
       t.verdict([...problems, `no ${family} external IP to reach (see ${seeCheck})`]);
       return;
     }
     const client = await offclusterClient(run);
+    const label = external.hostname === undefined ? `svc ${name} external IP` : `svc ${name} ingress hostname ${external.hostname}`;
     const outcome = await offclusterHttpProbe(
       run,
       client,
-      { label: `svc ${name} external IP`, address: externalIp, port: SERVICE_PORT },
+      { label, address: external.address, port: SERVICE_PORT },
       (hostname) => judgeResponder(hostname, BACKEND_ROLES),
     );
     t.observe('probe', `${outcome.line}: ${outcome.ok ? `ok, answered ${outcome.answer}` : `FAILED: ${outcome.detail}`}`);
@@ -82,8 +136,12 @@ describe('LoadBalancer: the IPv6 and the dual-stack LoadBalancer Services', func
 
   check('lb.ipv6.external-ip', async function (t) {
     if (!provider.present) t.skip('lb-provider', provider.reason);
-    const { service, problems } = await ipv6Lb();
-    t.observe('LoadBalancer Service', { clusterIPs: service?.spec?.clusterIPs, ingress: ingressAddresses(service) });
+    const { service, resolutions, problems } = await ipv6Lb();
+    t.observe('LoadBalancer Service', {
+      clusterIPs: service?.spec?.clusterIPs,
+      ingress: ingressAddresses(service),
+      hostnames: resolutions.map((resolution) => `${describeResolution(resolution)} (from ${resolution.from})`),
+    });
     t.verdict(problems);
   });
 
@@ -91,8 +149,13 @@ describe('LoadBalancer: the IPv6 and the dual-stack LoadBalancer Services', func
 
   check('lb.dual.external-ips', async function (t) {
     if (!provider.present) t.skip('lb-provider', provider.reason);
-    const { service, problems } = await dualLb();
-    t.observe('LoadBalancer Service', { ipFamilies: service?.spec?.ipFamilies, clusterIPs: service?.spec?.clusterIPs, ingress: ingressAddresses(service) });
+    const { service, resolutions, problems } = await dualLb();
+    t.observe('LoadBalancer Service', {
+      ipFamilies: service?.spec?.ipFamilies,
+      clusterIPs: service?.spec?.clusterIPs,
+      ingress: ingressAddresses(service),
+      hostnames: resolutions.map((resolution) => `${describeResolution(resolution)} (from ${resolution.from})`),
+    });
     t.verdict(problems);
   });
 

@@ -1,6 +1,7 @@
 // From outside the cluster: a client container on the nodes' docker network (testcontainers) reaches the dual-stack
 // NodePort Service on every node's address of each family, as a user outside the cluster would. Without such a
-// network (a cluster that is not kind and no --offcluster-network) the checks are skipped with that reason.
+// network (a cluster that is not kind and no --offcluster-network) the checks are skipped with that reason; with
+// --absent offcluster-network they are skipped before anything is detected or started (support/check.ts).
 import { check } from '../support/check.ts';
 import { judgeResponder, nodePortProbes } from '../support/connectivity.ts';
 import { BACKEND_ROLES } from '../support/expectations.ts';

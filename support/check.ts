@@ -1,9 +1,11 @@
 // `check(id, body)`: registers one mocha `it` for one catalog check. The title is `[id] sentence`; a failure of a
 // check that needs a family the cluster lacks names that family; a skip carries its reason everywhere (console
 // title, report context, JUnit, summary) and becomes a failure under --strict unless the capability was declared
-// absent.
+// absent. A check needing a capability declared absent (--absent) is skipped before its body runs, whatever
+// detection would find, so nothing is probed or started for it.
 import addContext from 'mochawesome/addContext.js';
 import { checkById, checkTitle, selectedByFamily, CAPABILITY_DESCRIPTIONS, type Capability, type CheckInstance } from './checks.ts';
+import { declaredAbsentReason } from './config.ts';
 import { TimeoutError } from './errors.ts';
 import { familyAbsence } from './families.ts';
 import { currentRun, currentSelection } from './run.ts';
@@ -27,9 +29,9 @@ class SkipSignal {
   constructor(readonly reason: string) {}
 }
 
-/** Capabilities the user declared absent: their skips stay skips under --strict. */
+/** Capabilities the user declared absent (--absent, --lb-provider=none): their skips stay skips under --strict. */
 function declaredAbsent(capability: Capability): boolean {
-  return capability === 'lb-provider' && currentSelection().config.lbProvider.kind === 'none';
+  return currentSelection().config.absent.includes(capability);
 }
 
 /** "cluster has no IPv6: ..." for each family the check needs and the cluster lacks. */
@@ -71,6 +73,8 @@ export function check(id: string, body: (context: CheckContext) => Promise<void>
       },
     };
     try {
+      const absent = instance.skipsWithout.find(declaredAbsent);
+      if (absent !== undefined) context.skip(absent, declaredAbsentReason(absent));
       await body(context);
     } catch (error) {
       if (error instanceof SkipSignal) {

@@ -8,16 +8,19 @@ import { ALL_FAMILIES, familySlug, type IpFamily } from './ip.ts';
 
 export type CheckArea = 'nodes' | 'pods' | 'services' | 'connectivity' | 'dns' | 'offcluster' | 'loadbalancer';
 
-/** Optional capabilities: the only reasons a check may be skipped (and which --strict turns into failures). */
+/**
+ * Optional capabilities: the only reasons a check may be skipped (and which --strict turns into failures, unless the
+ * capability is declared absent with --absent).
+ */
 export type Capability = 'node-ipam' | 'multiple-nodes' | 'lb-provider' | 'api-served' | 'offcluster-network';
 
 export const CAPABILITY_DESCRIPTIONS: Readonly<Record<Capability, string>> = {
   'node-ipam': 'node IPAM (nodes carry spec.podCIDRs; some CNIs allocate pod addresses themselves)',
   'multiple-nodes': 'two or more schedulable nodes',
-  'lb-provider': 'a LoadBalancer provider (cloud controller, MetalLB, ...)',
+  'lb-provider': 'a LoadBalancer provider (cloud controller, MetalLB, ...); declare it absent with --absent lb-provider (alias --lb-provider=none)',
   'api-served': 'an API field or resource this Kubernetes version may not serve',
   'offcluster-network':
-    'a docker network the nodes are reachable on, for an off-cluster client container (found when the nodes are containers on a docker network, as with kind; else named with --offcluster-network)',
+    'a docker network the nodes are reachable on, for an off-cluster client container of the agnhost image (found when the nodes are containers on a docker network, as with kind; else named with --offcluster-network); declare it absent with --absent offcluster-network (e.g. a cloud cluster)',
 };
 
 interface CheckSpecBase {
@@ -363,7 +366,7 @@ export const CHECK_SPECS: readonly CheckSpec[] = [
     perFamily: true,
     title: "a client outside the cluster reaches a dual-stack NodePort Service on every node's {family} address",
     verifies:
-      "From a client container on the nodes' docker network (testcontainers; e.g. kind's `kind` network), HTTP GET to each node's {family} InternalIP:nodePort of dual-stack-nodeport-svc answers with a backend's name.",
+      "From a client container on the nodes' docker network (testcontainers, agnhost image; e.g. kind's `kind` network), HTTP GET (`timeout wget`) to each node's {family} InternalIP:nodePort of dual-stack-nodeport-svc answers with a backend's name.",
     pageStep: null,
     upstream: null,
     causes: [
@@ -380,10 +383,15 @@ export const CHECK_SPECS: readonly CheckSpec[] = [
     perFamily: false,
     requires: 'IPv6',
     title: "the page's IPv6 LoadBalancer Service gets an IPv6 clusterIP and an IPv6 external IP",
-    verifies: 'dual-stack-ipv6-lb-svc gets an IPv6 clusterIP and status.loadBalancer.ingress with an IPv6 address within the loadBalancer timeout.',
+    verifies:
+      'dual-stack-ipv6-lb-svc gets an IPv6 clusterIP and, within the loadBalancer timeout, an IPv6 external address: an IPv6 ip in status.loadBalancer.ingress, or an ingress hostname (AWS NLB/ELB style) with an AAAA answer, resolved from the off-cluster client (else from the host running the suite).',
     pageStep: `${PAGE_LB}: dual-stack-ipv6-lb-svc.yaml gets IPv6 CLUSTER-IP and EXTERNAL-IP`,
     upstream: null,
-    causes: ['The LB provider has no IPv6 address pool', 'The provider ignores Services whose ipFamilies are [IPv6]'],
+    causes: [
+      'The LB provider has no IPv6 address pool',
+      'The provider ignores Services whose ipFamilies are [IPv6]',
+      'The load balancer behind the ingress hostname is IPv4-only, so its name has no AAAA record (AWS: the load balancer\'s IP address type must be dualstack)',
+    ],
     skipsWithout: ['lb-provider'],
   },
   {
@@ -393,7 +401,7 @@ export const CHECK_SPECS: readonly CheckSpec[] = [
     requires: 'IPv6',
     title: "the page's IPv6 LoadBalancer Service answers on its IPv6 external IP from outside the cluster",
     verifies:
-      'From a client container outside the cluster (on the nodes\' docker network), HTTP GET to [IPv6 external IP]:80 answers with a backend\'s name.',
+      'From a client container outside the cluster (on the nodes\' docker network), HTTP GET to [IPv6 external IP]:80 (an ingress IP, or the ingress hostname\'s AAAA answer) answers with a backend\'s name.',
     pageStep: `${PAGE_LB}: "verify the Service is reachable on its IP and port"`,
     upstream: null,
     causes: [
@@ -409,12 +417,13 @@ export const CHECK_SPECS: readonly CheckSpec[] = [
     requires: 'both',
     title: 'a RequireDualStack LoadBalancer Service gets an IPv4 and an IPv6 external IP',
     verifies:
-      'dual-stack-require-lb-svc (RequireDualStack [IPv4, IPv6]) gets clusterIPs of both families and status.loadBalancer.ingress with an IPv4 and an IPv6 address within the loadBalancer timeout.',
+      'dual-stack-require-lb-svc (RequireDualStack [IPv4, IPv6]) gets clusterIPs of both families and, within the loadBalancer timeout, an external address of each family: ingress ips, or the A and AAAA answers for an ingress hostname (resolved from outside the cluster).',
     pageStep: null,
     upstream: null,
     causes: [
       'The LB provider has an address pool of one family only (MetalLB: the IPAddressPool lists one range)',
       'The provider assigns one address per Service whatever its ipFamilies',
+      'The ingress hostname resolves to one family only (an IPv4-only cloud load balancer: no AAAA record)',
     ],
     skipsWithout: ['lb-provider'],
   },
@@ -425,7 +434,7 @@ export const CHECK_SPECS: readonly CheckSpec[] = [
     requires: 'both',
     title: "a RequireDualStack LoadBalancer Service answers on its {family} external IP from outside the cluster",
     verifies:
-      "From a client container outside the cluster (on the nodes' docker network), HTTP GET to dual-stack-require-lb-svc's {family} external IP on port 80 answers with a backend's name.",
+      "From a client container outside the cluster (on the nodes' docker network), HTTP GET to dual-stack-require-lb-svc's {family} external IP (an ingress IP, or an answer for its ingress hostname) on port 80 answers with a backend's name.",
     pageStep: null,
     upstream: null,
     causes: [

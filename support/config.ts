@@ -3,6 +3,7 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { CAPABILITY_DESCRIPTIONS, type Capability } from './checks.ts';
 import { ConfigurationError } from './errors.ts';
 import { parseFamilySlug, type IpFamily } from './ip.ts';
 import { loadTimeouts, type Timeouts } from './timeouts.ts';
@@ -28,6 +29,19 @@ export const IMAGE_SETTINGS: Readonly<Record<keyof Images, { default: string; fl
   },
 };
 
+/**
+ * The off-cluster client image: by default the agnhost image the fixtures already run, so every machine that can run
+ * the suite has it (or pulls it like the fixtures); its busybox `wget`, `timeout` and `nslookup` are the probes.
+ */
+export const OFFCLUSTER_IMAGE_SETTING = {
+  flag: '--offcluster-image',
+  env: 'DSC_OFFCLUSTER_IMAGE',
+  use: 'the off-cluster client container (wget, nslookup, timeout; default: the agnhost image)',
+} as const;
+
+/** Every capability a run may declare absent, in catalog order. */
+export const CAPABILITIES = Object.keys(CAPABILITY_DESCRIPTIONS) as Capability[];
+
 /** `--lb-provider`: detect (undefined), declared absent ('none'), or declared present by name. */
 export type LbProviderSetting = { readonly kind: 'detect' } | { readonly kind: 'none' } | { readonly kind: 'named'; readonly name: string };
 
@@ -41,8 +55,13 @@ export interface RunConfig {
   readonly images: Images;
   /** Off-cluster client: the docker network to attach to (undefined: the nodes' own network, when they are containers). */
   readonly offclusterNetwork: string | undefined;
-  /** Off-cluster client image, present in the host's docker (undefined: the local dualstack-conformance/node-base). */
-  readonly offclusterImage: string | undefined;
+  /** Off-cluster client image: --offcluster-image, DSC_OFFCLUSTER_IMAGE, else images.agnhost. */
+  readonly offclusterImage: string;
+  /**
+   * Capabilities declared absent (--absent, and --lb-provider=none for lb-provider), in catalog order: their checks
+   * are skipped without detection and stay skips under --strict.
+   */
+  readonly absent: readonly Capability[];
   readonly reportsDir: string;
   /** Use the embedded kind cluster even when a kubeconfig exists. */
   readonly kind: boolean;
@@ -53,7 +72,8 @@ export interface RunConfig {
 
 export type CliRequest =
   | { readonly action: 'run'; readonly config: RunConfig }
-  | { readonly action: 'print-images'; readonly images: Images }
+  /** `images` as the fixtures use them; `list` is what --print-images prints (one per line, deduplicated). */
+  | { readonly action: 'print-images'; readonly images: Images; readonly list: readonly string[] }
   | { readonly action: 'help' };
 
 export const USAGE = `Usage: npm test -- [options]   (or: dualstack-conformance [options])
@@ -69,17 +89,23 @@ Selection (such runs are PARTIAL, never a conformance verdict):
   --family ipv4|ipv6       only checks of that family and family-independent ones
 Verdicts:
   --strict                 skips become failures, except for capabilities declared absent
-  --lb-provider <name|none> declare the LoadBalancer provider (default: detect MetalLB pools or probe)
+  --absent <capability,...>
+                           or DSC_ABSENT; declare optional capabilities absent: their checks are skipped
+                           without detection and stay skips under --strict. Capabilities:
+                           ${CAPABILITIES.join(', ')}
+                           (a cloud gate: --strict --absent offcluster-network,lb-provider)
+  --lb-provider <name|none> declare the LoadBalancer provider (default: detect MetalLB pools or probe);
+                           none is --absent lb-provider
 Off-cluster client (a container on a docker network; probes node and LoadBalancer addresses from outside):
   --offcluster-network <docker network>
                            or DSC_OFFCLUSTER_NETWORK; where to attach it (default: the network the nodes are
                            containers on, as with kind; without one, off-cluster checks are skipped)
-  --offcluster-image <ref> or DSC_OFFCLUSTER_IMAGE; a local image with bash and timeout, never pulled
-                           (default: the local dualstack-conformance/node-base image)
+  --offcluster-image <ref> or DSC_OFFCLUSTER_IMAGE; an image with sh, wget, timeout and nslookup, pulled when
+                           not in this host's docker (default: the agnhost image)
 Images (defaults are upstream names; mirror them with --print-images):
   --agnhost-image <ref>    or DSC_AGNHOST_IMAGE
   --busybox-image <ref>    or DSC_BUSYBOX_IMAGE
-  --print-images           print the images the suite runs, one per line, and exit
+  --print-images           print the images the suite runs (off-cluster client included), one per line, and exit
 Output:
   --reports-dir <dir>      HTML, JUnit XML and summary.json (default: reports/)
   --keep-on-failure        keep the run's namespaces when a check failed
@@ -99,6 +125,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
         grep: { type: 'string' },
         family: { type: 'string' },
         strict: { type: 'boolean' },
+        absent: { type: 'string', multiple: true },
         'lb-provider': { type: 'string' },
         'keep-on-failure': { type: 'boolean' },
         'print-images': { type: 'boolean' },
@@ -121,19 +148,32 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     agnhost: nonEmpty(values['agnhost-image'], '--agnhost-image') ?? nonEmpty(env.DSC_AGNHOST_IMAGE, 'DSC_AGNHOST_IMAGE') ?? IMAGE_SETTINGS.agnhost.default,
     busybox: nonEmpty(values['busybox-image'], '--busybox-image') ?? nonEmpty(env.DSC_BUSYBOX_IMAGE, 'DSC_BUSYBOX_IMAGE') ?? IMAGE_SETTINGS.busybox.default,
   };
-  if (values['print-images']) return { action: 'print-images', images };
+  const offclusterImage =
+    nonEmpty(values['offcluster-image'], '--offcluster-image') ?? nonEmpty(env.DSC_OFFCLUSTER_IMAGE, 'DSC_OFFCLUSTER_IMAGE') ?? images.agnhost;
+  if (values['print-images']) return { action: 'print-images', images, list: imagesToPrint(images, offclusterImage) };
 
   let family: IpFamily | undefined;
   if (values.family !== undefined) {
     family = parseFamilySlug(values.family);
     if (!family) throw new ConfigurationError(`--family ${values.family}: expected ipv4 or ipv6`);
   }
+  // The flag wins over DSC_ABSENT (plain mocha and CI have only the environment).
+  const absentRaw = values.absent ?? (env.DSC_ABSENT !== undefined ? [env.DSC_ABSENT] : undefined);
+  const absent = new Set(absentRaw === undefined ? [] : parseAbsent(absentRaw, values.absent ? '--absent' : 'DSC_ABSENT'));
   const lbRaw = values['lb-provider'];
-  let lbProvider: LbProviderSetting = { kind: 'detect' };
+  let lbProvider: LbProviderSetting = absent.has('lb-provider') ? { kind: 'none' } : { kind: 'detect' };
   if (lbRaw !== undefined) {
     const name = lbRaw.trim();
     if (name === '') throw new ConfigurationError('--lb-provider needs a name or "none"');
-    lbProvider = name.toLowerCase() === 'none' ? { kind: 'none' } : { kind: 'named', name };
+    if (name.toLowerCase() === 'none') {
+      // The alias: --lb-provider=none declares the same as --absent lb-provider.
+      absent.add('lb-provider');
+      lbProvider = { kind: 'none' };
+    } else if (absent.has('lb-provider')) {
+      throw new ConfigurationError(`--lb-provider ${name} contradicts --absent lb-provider`);
+    } else {
+      lbProvider = { kind: 'named', name };
+    }
   }
   const grep = values.grep;
   if (grep !== undefined && grep.trim() === '') throw new ConfigurationError('--grep needs a non-empty pattern');
@@ -150,7 +190,8 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
       images,
       offclusterNetwork:
         nonEmpty(values['offcluster-network'], '--offcluster-network') ?? nonEmpty(env.DSC_OFFCLUSTER_NETWORK, 'DSC_OFFCLUSTER_NETWORK'),
-      offclusterImage: nonEmpty(values['offcluster-image'], '--offcluster-image') ?? nonEmpty(env.DSC_OFFCLUSTER_IMAGE, 'DSC_OFFCLUSTER_IMAGE'),
+      offclusterImage,
+      absent: CAPABILITIES.filter((capability) => absent.has(capability)),
       reportsDir: path.resolve(values['reports-dir'] ?? 'reports'),
       kind: values.kind ?? false,
       timeouts: loadTimeouts(env),
@@ -163,6 +204,35 @@ function nonEmpty(value: string | undefined, name: string): string | undefined {
   if (value === undefined) return undefined;
   if (value.trim() === '') throw new ConfigurationError(`${name} is empty`);
   return value.trim();
+}
+
+/** `--absent a,b --absent c`: capability names, each checked against the catalog's. */
+function parseAbsent(values: readonly string[], source: '--absent' | 'DSC_ABSENT'): Capability[] {
+  const names = values.flatMap((value) => value.split(',')).map((name) => name.trim().toLowerCase());
+  if (names.length === 0 || names.some((name) => name === '')) {
+    throw new ConfigurationError(`${source} needs capability names, comma-separated (capabilities: ${CAPABILITIES.join(', ')})`);
+  }
+  const unknown = names.filter((name) => !(CAPABILITIES as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new ConfigurationError(`${source} ${unknown.join(',')}: unknown capability (capabilities: ${CAPABILITIES.join(', ')})`);
+  }
+  return names as Capability[];
+}
+
+/** What --print-images prints: every image a run may start, each once (the off-cluster client is agnhost by default). */
+export function imagesToPrint(images: Images, offclusterImage: string): string[] {
+  return [...new Set([...(Object.keys(IMAGE_SETTINGS) as (keyof Images)[]).map((key) => images[key]), offclusterImage])];
+}
+
+/** The header line: which capabilities were declared absent, and what that does to their checks. */
+export function describeDeclaredAbsent(config: Pick<RunConfig, 'absent'>): string {
+  if (config.absent.length === 0) return 'Declared absent: none';
+  return `Declared absent: ${config.absent.join(', ')} (their checks are skipped without detection, also under --strict)`;
+}
+
+/** The skip reason of a check whose capability was declared absent. */
+export function declaredAbsentReason(capability: Capability): string {
+  return `declared absent (--absent ${capability})`;
 }
 
 /** Why a run is PARTIAL (not a conformance verdict), or undefined for a full run. */

@@ -12,7 +12,13 @@ import {
   type ServiceRanges,
 } from './families.ts';
 import { mapsAddressToHostname, parseHostsFile } from './hosts.ts';
-import { ingressAddresses } from './loadbalancer.ts';
+import {
+  describeResolution,
+  externalAddresses,
+  ingressAddresses,
+  ingressHostnames,
+  type HostnameResolution,
+} from './loadbalancer.ts';
 import {
   cidrContains,
   familyOf,
@@ -344,28 +350,45 @@ export function judgeDnsAnswer(name: string, recordType: 'A' | 'AAAA', answer: r
 
 // ---- LoadBalancer ------------------------------------------------------------------------------------------
 
-/** Problems with the LB Service: an IPv6 clusterIP first, and an IPv6 address among its ingress IPs. */
-export function judgeIpv6LoadBalancer(service: V1Service): string[] {
-  const clusterIPs = service.spec?.clusterIPs ?? [];
-  const ingress = ingressAddresses(service);
-  const problems: string[] = [];
-  if (familyOf(clusterIPs[0] ?? '') !== 'IPv6') problems.push('expected an IPv6 clusterIP');
-  if (!ingress.some((address) => familyOf(address) === 'IPv6')) problems.push('no IPv6 external IP in status.loadBalancer.ingress');
-  return problems.length === 0
-    ? []
-    : [`${serviceRef(service)}: clusterIPs=${formatList(clusterIPs)} ingress=${formatList(ingress)}; ${problems.join('; ')}`];
+/**
+ * Why the Service lacks an external address of some of `families`: none among its ingress IPs, and none among the
+ * answers for its ingress hostnames (each hostname named once, with what it resolved to).
+ */
+function externalFamilyProblems(service: V1Service, resolutions: readonly HostnameResolution[], families: readonly IpFamily[]): string[] {
+  const missing = families.filter((family) => externalAddresses(service, resolutions, family).length === 0);
+  if (missing.length === 0) return [];
+  const hostnames = ingressHostnames(service);
+  if (hostnames.length === 0) return missing.map((family) => `no ${family} external IP in status.loadBalancer.ingress`);
+  const expected = `expected ${missing.map((family) => `an ${family}`).join(' and ')} address`;
+  return hostnames.map((hostname) => {
+    const resolution = resolutions.find((candidate) => candidate.hostname === hostname);
+    return resolution ? `ingress hostname ${describeResolution(resolution)}; ${expected}` : `ingress hostname ${hostname} not resolved; ${expected}`;
+  });
 }
 
-/** A RequireDualStack LoadBalancer Service: a clusterIP and an external IP of each family. */
-export function judgeDualStackLoadBalancer(service: V1Service): string[] {
+/**
+ * Problems with the LB Service: an IPv6 clusterIP first, and an IPv6 external address: an ingress IP, or an AAAA
+ * answer for an ingress hostname (`resolutions`, looked up by the caller from outside the cluster).
+ */
+export function judgeIpv6LoadBalancer(service: V1Service, resolutions: readonly HostnameResolution[] = []): string[] {
   const clusterIPs = service.spec?.clusterIPs ?? [];
-  const ingress = ingressAddresses(service);
+  const problems: string[] = [];
+  if (familyOf(clusterIPs[0] ?? '') !== 'IPv6') problems.push('expected an IPv6 clusterIP');
+  problems.push(...externalFamilyProblems(service, resolutions, ['IPv6']));
+  return problems.length === 0
+    ? []
+    : [`${serviceRef(service)}: clusterIPs=${formatList(clusterIPs)} ingress=${formatList(ingressAddresses(service))}; ${problems.join('; ')}`];
+}
+
+/** A RequireDualStack LoadBalancer Service: a clusterIP and an external address (IP or hostname answer) of each family. */
+export function judgeDualStackLoadBalancer(service: V1Service, resolutions: readonly HostnameResolution[] = []): string[] {
+  const clusterIPs = service.spec?.clusterIPs ?? [];
   const problems: string[] = [];
   for (const family of ['IPv4', 'IPv6'] as const) {
     if (!clusterIPs.some((address) => familyOf(address) === family)) problems.push(`no ${family} clusterIP`);
-    if (!ingress.some((address) => familyOf(address) === family)) problems.push(`no ${family} external IP in status.loadBalancer.ingress`);
   }
+  problems.push(...externalFamilyProblems(service, resolutions, ['IPv4', 'IPv6']));
   return problems.length === 0
     ? []
-    : [`${serviceRef(service)}: clusterIPs=${formatList(clusterIPs)} ingress=${formatList(ingress)}; ${problems.join('; ')}`];
+    : [`${serviceRef(service)}: clusterIPs=${formatList(clusterIPs)} ingress=${formatList(ingressAddresses(service))}; ${problems.join('; ')}`];
 }

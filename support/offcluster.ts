@@ -5,19 +5,25 @@
 // (and so runs on SIGINT/SIGTERM too), and the root `after` hook stops it when the checks are done.
 // Off-cluster probes target only addresses inside the network's subnets and never the cluster's pod or Service
 // CIDRs (judgeOffclusterTarget).
+// The client image defaults to the agnhost image the fixtures run (config.ts), so every machine that runs the suite
+// has it or can pull it; the probes use only what both upstream's alpine-based agnhost and the offline build (Debian's
+// static busybox 1.35) have: sh, `timeout`, `wget -q -O -` (not `wget -T`, which crashes in busybox 1.35) and
+// `nslookup`.
 import type { V1Node } from '@kubernetes/client-node';
 import type { ContainerRuntimeClient, StartedTestContainer } from 'testcontainers';
-import { describeError } from './errors.ts';
+import type { CheckInstance } from './checks.ts';
+import { declaredAbsentReason, OFFCLUSTER_IMAGE_SETTING, type RunConfig } from './config.ts';
+import { parseNslookupOutput } from './dns.ts';
+import { ConfigurationError, describeError } from './errors.ts';
 import { nodeAddressing } from './families.ts';
-import { cidrContains, familyOf, parseCidr, parseIp, sameAddress, type IpFamily } from './ip.ts';
+import type { HostnameResolution, HostnameResolver } from './loadbalancer.ts';
+import { cidrContains, familyOf, joinHostPort, parseCidr, parseIp, sameAddress, type IpFamily } from './ip.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_ID_LABEL } from './namespace.ts';
 import { formatProbeLine, retryProbe, type ProbeDestination, type ProbeOutcome } from './probes.ts';
 import type { Run } from './run.ts';
-import { formatDuration } from './timeouts.ts';
+import { formatDuration, timeoutEnvName } from './timeouts.ts';
 import { waitsInterrupted } from './wait.ts';
 
-/** The default client image: built by cluster:image, so present wherever the offline kind cluster is. */
-export const OFFCLUSTER_IMAGE_REPOSITORY = 'dualstack-conformance/node-base';
 export const OFFCLUSTER_ROLE_LABEL = 'dualstack-conformance/role';
 export const OFFCLUSTER_SOURCE_NAME = 'offcluster';
 
@@ -81,22 +87,56 @@ export function judgeOffclusterTarget(address: string, subnets: readonly string[
   return undefined;
 }
 
-/** Splits a raw HTTP/1.x response into its status code and body. */
-export function parseHttpResponse(raw: string): { status: number | undefined; body: string } {
-  const separator = raw.indexOf('\r\n\r\n');
-  const head = separator < 0 ? raw : raw.slice(0, separator);
-  const body = separator < 0 ? '' : raw.slice(separator + 4);
-  const match = /^HTTP\/\d(?:\.\d)? (\d{3})/.exec(head);
-  return { status: match?.[1] !== undefined ? Number(match[1]) : undefined, body };
+/**
+ * An off-cluster GET as an argv (no shell): busybox/GNU `timeout` bounds busybox `wget`, whose own `-T` crashes in
+ * busybox 1.35; the URL brackets an IPv6 address. The address has passed judgeOffclusterTarget (a plain IP).
+ */
+export function httpGetCommand(address: string, port: number, timeoutSeconds: number): string[] {
+  return ['timeout', String(timeoutSeconds), 'wget', '-q', '-O', '-', `http://${joinHostPort(address, port)}/hostname`];
+}
+
+/** `timeout` exits 124 when it had to stop the command (coreutils, newer busybox); busybox 1.35 exits 143. */
+const TIMED_OUT_EXIT_CODES: readonly number[] = [124, 143];
+
+/** What one `timeout wget` attempt says: the body, or why there is none (timeout, refused, HTTP error). */
+export function judgeHttpGet(
+  result: { exitCode: number; stdout: string; stderr: string },
+  timeoutSeconds: number,
+): { answer: string; problem: string | undefined } {
+  const answer = result.stdout.trim();
+  if (result.exitCode === 0) return { answer, problem: undefined };
+  const stderr = result.stderr.trim().replace(/\s*\n\s*/g, '; ');
+  const why = TIMED_OUT_EXIT_CODES.includes(result.exitCode) ? `no answer within ${formatDuration(timeoutSeconds * 1000)}` : `exit ${result.exitCode}`;
+  return { answer, problem: `${why}${stderr ? `: ${stderr}` : ''}` };
 }
 
 /**
- * The shell-free part of an off-cluster GET: bash's /dev/tcp (the image has no curl), the address and port passed
- * as arguments (never interpolated into the script); bash takes IPv6 there without brackets.
+ * `nslookup -type=A|AAAA <name>.` under `timeout`, as an argv: the trailing dot keeps the client's search list from
+ * changing the question. busybox's and BIND's nslookup both take `-type=`.
  */
-export function httpGetCommand(address: string, port: number, timeoutSeconds: number): string[] {
-  const script = 'exec 3<>"/dev/tcp/$0/$1" || exit 7; printf \'GET /hostname HTTP/1.0\\r\\n\\r\\n\' >&3; cat <&3';
-  return ['timeout', String(timeoutSeconds), 'bash', '-c', script, address, String(port)];
+export function nslookupCommand(hostname: string, type: 'A' | 'AAAA', timeoutSeconds: number): string[] {
+  const absolute = hostname.endsWith('.') ? hostname : `${hostname}.`;
+  return ['timeout', String(timeoutSeconds), 'nslookup', `-type=${type}`, absolute];
+}
+
+/**
+ * One nslookup's answers of the asked family, or why the lookup failed. A name without the record (NXDOMAIN, "no
+ * answer") is an empty answer, not a failure: busybox and BIND exit non-zero then too, so the output decides.
+ */
+export function judgeNslookup(
+  type: 'A' | 'AAAA',
+  result: { exitCode: number; stdout: string; stderr: string },
+  timeoutSeconds: number,
+): { addresses: string[]; error: string | undefined } {
+  const family: IpFamily = type === 'A' ? 'IPv4' : 'IPv6';
+  const parsed = parseNslookupOutput(result.stdout);
+  const addresses = parsed.addresses.filter((address) => familyOf(address) === family);
+  if (addresses.length > 0 || result.exitCode === 0) return { addresses, error: undefined };
+  const text = `${result.stdout}\n${result.stderr}`;
+  if (parsed.notFound || /no answer|can't find/i.test(text)) return { addresses, error: undefined };
+  if (TIMED_OUT_EXIT_CODES.includes(result.exitCode)) return { addresses, error: `${type}: no answer within ${formatDuration(timeoutSeconds * 1000)}` };
+  const detail = (result.stderr.trim() || result.stdout.trim()).replace(/\s*\n\s*/g, '; ');
+  return { addresses, error: `${type}: exit ${result.exitCode}${detail ? `: ${detail}` : ''}` };
 }
 
 export interface OffclusterClient {
@@ -110,6 +150,7 @@ export interface OffclusterClient {
 
 interface Session {
   network?: Promise<OffclusterNetwork>;
+  image?: Promise<string>;
   client?: Promise<{ client: OffclusterClient; started: StartedTestContainer }>;
   stopped: boolean;
 }
@@ -155,6 +196,10 @@ function networkView(inspect: NetworkInspect): DockerNetworkView {
 }
 
 async function detectNetwork(run: Run): Promise<OffclusterNetwork> {
+  // Declared absent: not even looked for, so no client is ever started.
+  if (run.config.absent.includes('offcluster-network')) {
+    return { available: false, declared: false, reason: declaredAbsentReason('offcluster-network') };
+  }
   const declared = run.config.offclusterNetwork;
   let client: ContainerRuntimeClient;
   try {
@@ -197,30 +242,113 @@ export function offclusterNetwork(run: Run): Promise<OffclusterNetwork> {
   return current.network;
 }
 
-/** The configured image, else the newest local dualstack-conformance/node-base tag; never pulled. */
-async function clientImage(run: Run, client: ContainerRuntimeClient): Promise<string> {
-  const docker = client.container.dockerode;
-  const configured = run.config.offclusterImage;
-  if (configured !== undefined) {
+/** The client image: --offcluster-image / DSC_OFFCLUSTER_IMAGE, else the agnhost image the fixtures run. */
+export function offclusterImageOf(config: Pick<RunConfig, 'offclusterImage' | 'images'>): string {
+  return config.offclusterImage || config.images.agnhost;
+}
+
+/** The one line of a client image that is neither in this host's docker nor pullable (exit 2). */
+export function offclusterImageError(image: string, why: string): ConfigurationError {
+  return new ConfigurationError(
+    `off-cluster client image ${image} is not in this host's docker and cannot be pulled: ${why.trim().replace(/\s*\n\s*/g, '; ')}; ` +
+      `name one this host has with ${OFFCLUSTER_IMAGE_SETTING.flag} (or ${OFFCLUSTER_IMAGE_SETTING.env}), ` +
+      `or run without the off-cluster checks with --absent offcluster-network`,
+  );
+}
+
+/** The first `{"error": ...}` of docker's pull progress stream (one JSON object per line), if any. */
+export function pullStreamError(lines: readonly string[]): string | undefined {
+  for (const line of lines) {
     try {
-      await docker.getImage(configured).inspect();
-    } catch (error) {
-      throw new Error(`off-cluster image ${configured} is not in this host's docker (it is never pulled): ${describeError(error)}`);
+      const event = JSON.parse(line) as { error?: unknown; errorDetail?: { message?: unknown } };
+      const message = event.errorDetail?.message ?? event.error;
+      if (typeof message === 'string' && message !== '') return message;
+    } catch {
+      // A partial or non-JSON line carries no error.
     }
-    return configured;
   }
-  const images = await docker.listImages({ filters: JSON.stringify({ reference: [OFFCLUSTER_IMAGE_REPOSITORY] }) });
-  const tags = images
-    .sort((a, b) => b.Created - a.Created)
-    .flatMap((image) => image.RepoTags ?? [])
-    .filter((tag) => tag.startsWith(`${OFFCLUSTER_IMAGE_REPOSITORY}:`));
-  const [newest] = tags;
-  if (newest === undefined) {
-    throw new Error(
-      `no local ${OFFCLUSTER_IMAGE_REPOSITORY} image for the off-cluster client (npm run cluster:image builds it); name one with --offcluster-image or DSC_OFFCLUSTER_IMAGE`,
-    );
+  return undefined;
+}
+
+/** Pulls through the docker API, bounded; rejects with docker's own reason. */
+async function pullImage(client: ContainerRuntimeClient, image: string, timeoutMs: number): Promise<void> {
+  const docker = client.container.dockerode;
+  const stream = await docker.pull(image);
+  const lines: string[] = [];
+  let pending = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      reject(new Error(`pull did not finish within ${formatDuration(timeoutMs)} (${timeoutEnvName('offclusterStart')})`));
+    }, timeoutMs);
+    stream.on('data', (chunk: Buffer | string) => {
+      const text = pending + chunk.toString();
+      const parts = text.split('\n');
+      pending = parts.pop() ?? '';
+      lines.push(...parts);
+    });
+    stream.on('error', (error: unknown) => {
+      clearTimeout(timer);
+      reject(error instanceof Error ? error : new Error(String(error)));
+    });
+    stream.on('end', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  const error = pullStreamError([...lines, pending]);
+  if (error !== undefined) throw new Error(error);
+}
+
+/**
+ * Makes sure the client image is in this host's docker: present, or pulled (registry users). Returns how it got
+ * there, for the header; throws the one-line ConfigurationError otherwise.
+ */
+async function ensureImage(run: Run): Promise<string> {
+  const image = offclusterImageOf(run.config);
+  const client = await runtimeClient();
+  const docker = client.container.dockerode;
+  try {
+    await docker.getImage(image).inspect();
+    return `${image} (in this host's docker)`;
+  } catch (error) {
+    if ((error as { statusCode?: number } | undefined)?.statusCode !== 404) {
+      throw offclusterImageError(image, `docker cannot inspect it: ${describeError(error)}`);
+    }
   }
-  return newest;
+  const started = Date.now();
+  process.stdout.write(`    Off-cluster client image ${image} is not in this host's docker: pulling it\n`);
+  try {
+    await pullImage(client, image, run.config.timeouts.offclusterStart);
+    await docker.getImage(image).inspect();
+  } catch (error) {
+    throw offclusterImageError(image, describeError(error));
+  }
+  return `${image} (pulled in ${formatDuration(Date.now() - started)})`;
+}
+
+/** The image check, once per run, shared by the pre-flight and the client start. */
+function imageReady(run: Run): Promise<string> {
+  const current = session(run);
+  current.image ??= ensureImage(run);
+  return current.image;
+}
+
+/**
+ * Pre-flight of the off-cluster client (the CLI calls it after discovery, before the checks): when a selected check
+ * needs the client and a network for it is found, the client image must be in this host's docker or be pulled now.
+ * A missing image is a ConfigurationError here (exit 2, one line), not a failure of every off-cluster check.
+ * Returns what was decided, for the header's "Off-cluster client:" line.
+ */
+export async function preflightOffclusterImage(run: Run, selected: readonly Pick<CheckInstance, 'skipsWithout'>[]): Promise<string> {
+  const image = offclusterImageOf(run.config);
+  if (!selected.some((check) => check.skipsWithout.includes('offcluster-network'))) {
+    return `not started (no off-cluster check selected); image ${image}`;
+  }
+  const network = await offclusterNetwork(run);
+  if (!network.available) return `not started (${network.reason}); image ${image}`;
+  const ready = await imageReady(run);
+  return `docker network ${network.network} (${network.how}), image ${ready}`;
 }
 
 /** 404: the container is already gone; 409: its removal is already in progress. */
@@ -240,19 +368,21 @@ async function removeContainer(client: ContainerRuntimeClient, name: string): Pr
 async function startClient(run: Run, network: { network: string; subnets: readonly string[] }): Promise<{ client: OffclusterClient; started: StartedTestContainer }> {
   const runtimeHandle = await runtimeClient();
   const name = `dsc-offcluster-${run.namespaces.runId}`;
-  const image = await clientImage(run, runtimeHandle);
+  await imageReady(run);
+  const image = offclusterImageOf(run.config);
   const { GenericContainer, Wait } = await import('testcontainers');
   // After SIGINT/SIGTERM the cleanup registry may already have run: create nothing any more.
   if (waitsInterrupted()) throw new Error('interrupted before the off-cluster client was started');
-  const starting = new GenericContainer(image)
+  const container = new GenericContainer(image)
     .withName(name)
     .withNetworkMode(network.network)
-    .withEntrypoint(['sleep'])
-    .withCommand(['infinity'])
     .withLabels({ [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [RUN_ID_LABEL]: run.namespaces.runId, [OFFCLUSTER_ROLE_LABEL]: 'offcluster-client' })
-    .withWaitStrategy(Wait.forSuccessfulCommand('command -v bash >/dev/null && command -v timeout >/dev/null'))
-    .withStartupTimeout(run.config.timeouts.offclusterStart)
-    .start();
+    // The probes' tools, checked once here so a wrong --offcluster-image says so instead of failing each probe.
+    .withWaitStrategy(Wait.forSuccessfulCommand('command -v wget && command -v timeout && command -v nslookup'))
+    .withStartupTimeout(run.config.timeouts.offclusterStart);
+  // agnhost's own entrypoint (`agnhost pause`) keeps it running; any other image is kept up by `sleep`.
+  if (image !== run.config.images.agnhost) container.withEntrypoint(['sleep']).withCommand(['2147483647']);
+  const starting = container.start();
   // Removal is registered before the create request settles (and waits for it), so an interrupt mid-start leaves
   // nothing behind; after a normal stop it finds the container gone.
   run.cleanup.register(`off-cluster client container ${name}`, async () => {
@@ -295,7 +425,7 @@ export async function stopOffclusterClient(run: Run): Promise<void> {
   if (!current?.client || current.stopped) return;
   current.stopped = true;
   const started = await current.client.then((value) => value.started).catch(() => undefined);
-  // Kill at once: `sleep` as PID 1 ignores SIGTERM, a grace period would only wait for nothing.
+  // Kill at once: the client holds no state, and `sleep` as PID 1 (a custom image) would ignore SIGTERM anyway.
   // Gone already when SIGINT/SIGTERM's cleanup removed it first.
   if (started) await started.stop({ timeout: 0, remove: true }).catch((error: unknown) => (alreadyGone(error) ? undefined : Promise.reject(error)));
 }
@@ -335,16 +465,37 @@ export async function offclusterHttpProbe(
     line,
     async () => {
       const result = await container.exec(httpGetCommand(destination.address, destination.port, attemptSeconds));
-      const response = parseHttpResponse(result.stdout);
-      const answer = response.body.trim();
-      if (result.exitCode !== 0 && response.status === undefined) {
-        const why = result.exitCode === 124 ? `no answer within ${formatDuration(attemptSeconds * 1000)}` : `exit ${result.exitCode}`;
-        return { answer, problem: `${why}${result.stderr.trim() ? `: ${result.stderr.trim()}` : ''}` };
-      }
-      if (response.status !== 200) return { answer, problem: `HTTP status ${response.status ?? 'missing'}: ${result.stdout.slice(0, 200)}` };
-      return { answer, problem: accept(answer) };
+      const judged = judgeHttpGet(result, attemptSeconds);
+      return judged.problem !== undefined ? judged : { answer: judged.answer, problem: accept(judged.answer) };
     },
     run.config.timeouts.connectivity,
     'connectivity',
   );
+}
+
+/**
+ * Resolves ingress hostnames (A and AAAA) inside the off-cluster client, where the LoadBalancer is reached from,
+ * so its answers are the addresses a user outside the cluster gets.
+ */
+export function offclusterResolver(run: Run, client: OffclusterClient): HostnameResolver {
+  const attemptSeconds = Math.max(1, Math.round(run.config.timeouts.probeAttempt / 1000));
+  return async (hostname: string): Promise<HostnameResolution> => {
+    const started = session(run).client;
+    const errors: string[] = [];
+    const lookup = async (type: 'A' | 'AAAA'): Promise<string[]> => {
+      try {
+        if (!started) throw new Error('the off-cluster client was not started');
+        const result = await (await started).started.exec(nslookupCommand(hostname, type, attemptSeconds));
+        const judged = judgeNslookup(type, result, attemptSeconds);
+        if (judged.error !== undefined) errors.push(judged.error);
+        return judged.addresses;
+      } catch (error) {
+        errors.push(`${type}: ${describeError(error)}`);
+        return [];
+      }
+    };
+    const [A, AAAA] = await Promise.all([lookup('A'), lookup('AAAA')]);
+    const source = client.addresses.IPv4 ?? client.addresses.IPv6 ?? 'no address';
+    return { hostname, from: `${OFFCLUSTER_SOURCE_NAME} (${source})`, A, AAAA, errors };
+  };
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseCli, partialReason } from '../support/config.ts';
+import { describeDeclaredAbsent, imagesToPrint, parseCli, partialReason } from '../support/config.ts';
 import { ConfigurationError } from '../support/errors.ts';
 import { DEFAULT_TIMEOUTS, formatDuration, loadTimeouts, parseDuration, timeoutEnvName } from '../support/timeouts.ts';
 
@@ -15,6 +15,8 @@ describe('config: command line and environment', function () {
     expect(partialReason(config)).to.equal(undefined);
     expect(config.strict).to.equal(false);
     expect(config.lbProvider).to.deep.equal({ kind: 'detect' });
+    expect(config.absent).to.deep.equal([]);
+    expect(config.offclusterImage).to.equal('registry.k8s.io/e2e-test-images/agnhost:2.56');
     expect(config.images.agnhost).to.equal('registry.k8s.io/e2e-test-images/agnhost:2.56');
     expect(config.images.busybox).to.equal('docker.io/library/busybox:1.35.0');
     expect(config.reportsDir).to.match(/reports$/);
@@ -29,12 +31,65 @@ describe('config: command line and environment', function () {
     expect(run([], { DSC_AGNHOST_IMAGE: 'mirror/agnhost:2.56' }).images.agnhost).to.equal('mirror/agnhost:2.56');
     expect(run(['--agnhost-image', 'flag/agnhost:1'], { DSC_AGNHOST_IMAGE: 'env/agnhost:1' }).images.agnhost).to.equal('flag/agnhost:1');
     const printed = parseCli(['--print-images', '--busybox-image', 'b:1'], {});
-    expect(printed).to.deep.equal({ action: 'print-images', images: { agnhost: 'registry.k8s.io/e2e-test-images/agnhost:2.56', busybox: 'b:1' } });
+    expect(printed).to.deep.equal({
+      action: 'print-images',
+      images: { agnhost: 'registry.k8s.io/e2e-test-images/agnhost:2.56', busybox: 'b:1' },
+      list: ['registry.k8s.io/e2e-test-images/agnhost:2.56', 'b:1'],
+    });
+  });
+
+  it('prints the off-cluster client image too, each image once', function () {
+    const images = { agnhost: 'registry.k8s.io/e2e-test-images/agnhost:2.56', busybox: 'docker.io/library/busybox:1.35.0' };
+    // The default client image is agnhost itself: printed once.
+    expect(imagesToPrint(images, images.agnhost)).to.deep.equal([images.agnhost, images.busybox]);
+    expect(imagesToPrint(images, 'mirror.example/client:1')).to.deep.equal([images.agnhost, images.busybox, 'mirror.example/client:1']);
+    const request = parseCli(['--print-images', '--offcluster-image', 'mirror.example/client:1'], { DSC_AGNHOST_IMAGE: 'mirror.example/agnhost:2.56' });
+    expect(request).to.have.property('list').that.deep.equals(['mirror.example/agnhost:2.56', 'docker.io/library/busybox:1.35.0', 'mirror.example/client:1']);
   });
 
   it('declares the LB provider absent or named', function () {
     expect(run(['--lb-provider=none']).lbProvider).to.deep.equal({ kind: 'none' });
     expect(run(['--lb-provider', 'metallb']).lbProvider).to.deep.equal({ kind: 'named', name: 'metallb' });
+  });
+
+  it('declares capabilities absent with --absent, comma-separated or repeated, in catalog order', function () {
+    const config = run(['--strict', '--absent', 'offcluster-network,lb-provider']);
+    expect(config.absent).to.deep.equal(['lb-provider', 'offcluster-network']);
+    // lb-provider declared absent is what --lb-provider=none always meant: no detection.
+    expect(config.lbProvider).to.deep.equal({ kind: 'none' });
+    expect(run(['--absent', 'node-ipam', '--absent', ' Multiple-Nodes ']).absent).to.deep.equal(['node-ipam', 'multiple-nodes']);
+    expect(run(['--absent', 'lb-provider,lb-provider']).absent).to.deep.equal(['lb-provider']);
+    expect(run(['--absent', 'offcluster-network']).lbProvider).to.deep.equal({ kind: 'detect' });
+  });
+
+  it('takes DSC_ABSENT when --absent is not given (plain mocha, CI)', function () {
+    expect(run([], { DSC_ABSENT: 'offcluster-network,lb-provider' }).absent).to.deep.equal(['lb-provider', 'offcluster-network']);
+    expect(run(['--absent', 'node-ipam'], { DSC_ABSENT: 'lb-provider' }).absent).to.deep.equal(['node-ipam']);
+    expect(() => parseCli([], { DSC_ABSENT: 'lb' })).to.throw(ConfigurationError, /^DSC_ABSENT lb: unknown capability/);
+  });
+
+  it('keeps --lb-provider=none as an alias of --absent lb-provider', function () {
+    expect(run(['--lb-provider=none']).absent).to.deep.equal(['lb-provider']);
+    expect(run(['--lb-provider=none', '--absent', 'lb-provider']).absent).to.deep.equal(['lb-provider']);
+    expect(run(['--lb-provider', 'metallb']).absent).to.deep.equal([]);
+  });
+
+  it('refuses unknown capabilities, listing the valid ones, and contradictions', function () {
+    const valid = 'capabilities: node-ipam, multiple-nodes, lb-provider, api-served, offcluster-network';
+    expect(() => parseCli(['--absent', 'lb-provider,loadbalancer'], {})).to.throw(ConfigurationError, `--absent loadbalancer: unknown capability (${valid})`);
+    expect(() => parseCli(['--absent', ''], {})).to.throw(ConfigurationError, `--absent needs capability names, comma-separated (${valid})`);
+    expect(() => parseCli(['--absent', 'lb-provider,'], {})).to.throw(ConfigurationError, /--absent needs capability names/);
+    expect(() => parseCli(['--lb-provider', 'metallb', '--absent', 'lb-provider'], {})).to.throw(
+      ConfigurationError,
+      '--lb-provider metallb contradicts --absent lb-provider',
+    );
+  });
+
+  it('describes the declared-absent capabilities for the header', function () {
+    expect(describeDeclaredAbsent(run([]))).to.equal('Declared absent: none');
+    expect(describeDeclaredAbsent(run(['--absent', 'offcluster-network,lb-provider']))).to.equal(
+      'Declared absent: lb-provider, offcluster-network (their checks are skipped without detection, also under --strict)',
+    );
   });
 
   it('turns every bad input into a one-line ConfigurationError', function () {

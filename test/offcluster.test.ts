@@ -2,7 +2,19 @@ import { expect } from 'chai';
 import { CHECKS, checkById, selectedByFamily } from '../support/checks.ts';
 import { parseCli } from '../support/config.ts';
 import { judgeDualStackLoadBalancer } from '../support/judgements.ts';
-import { httpGetCommand, judgeOffclusterTarget, networkOfNodes, parseHttpResponse, type DockerNetworkView } from '../support/offcluster.ts';
+import { ConfigurationError } from '../support/errors.ts';
+import {
+  httpGetCommand,
+  judgeHttpGet,
+  judgeNslookup,
+  judgeOffclusterTarget,
+  networkOfNodes,
+  nslookupCommand,
+  offclusterImageError,
+  offclusterImageOf,
+  pullStreamError,
+  type DockerNetworkView,
+} from '../support/offcluster.ts';
 import { dualNodes, onlyFamily, service } from './helpers.ts';
 
 // The captured kind nodes: dualstack-control-plane 172.18.0.2 / fc00:f853:ccd:e793::2 and dualstack-worker .3 / ::3.
@@ -56,18 +68,91 @@ describe('offcluster: which addresses may be probed', function () {
   });
 });
 
-describe('offcluster: the HTTP GET over bash /dev/tcp', function () {
-  it('passes address and port as arguments, IPv6 unbracketed, under a timeout', function () {
-    const command = httpGetCommand('fc00:f853:ccd:e793::3', 30938, 5);
-    expect(command.slice(0, 4)).to.deep.equal(['timeout', '5', 'bash', '-c']);
-    expect(command.slice(-2)).to.deep.equal(['fc00:f853:ccd:e793::3', '30938']);
-    expect(command[4]).to.contain('/dev/tcp/$0/$1').and.contain('GET /hostname HTTP/1.0');
+describe('offcluster: the HTTP GET with timeout and busybox wget', function () {
+  it('passes the URL as one argument, IPv6 bracketed, under a timeout, without wget -T (crashes in busybox 1.35)', function () {
+    expect(httpGetCommand('fc00:f853:ccd:e793::3', 30938, 5)).to.deep.equal([
+      'timeout',
+      '5',
+      'wget',
+      '-q',
+      '-O',
+      '-',
+      'http://[fc00:f853:ccd:e793::3]:30938/hostname',
+    ]);
+    expect(httpGetCommand('172.18.0.3', 30938, 5).at(-1)).to.equal('http://172.18.0.3:30938/hostname');
+    expect(httpGetCommand('172.18.0.3', 80, 5)).not.to.include('-T');
   });
 
-  it('parses status and body of the answer', function () {
-    expect(parseHttpResponse('HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nbackend-a')).to.deep.equal({ status: 200, body: 'backend-a' });
-    expect(parseHttpResponse('HTTP/1.0 503 Service Unavailable\r\n\r\n').status).to.equal(503);
-    expect(parseHttpResponse('')).to.deep.equal({ status: undefined, body: '' });
+  it('reads the body on success and says why otherwise', function () {
+    expect(judgeHttpGet({ exitCode: 0, stdout: 'backend-a\n', stderr: '' }, 5)).to.deep.equal({ answer: 'backend-a', problem: undefined });
+    // busybox 1.35's timeout exits 143 (coreutils and newer busybox: 124).
+    expect(judgeHttpGet({ exitCode: 143, stdout: '', stderr: '' }, 5).problem).to.equal('no answer within 5s');
+    expect(judgeHttpGet({ exitCode: 124, stdout: '', stderr: '' }, 5).problem).to.equal('no answer within 5s');
+    expect(judgeHttpGet({ exitCode: 1, stdout: '', stderr: 'wget: can\'t connect to remote host (172.18.0.3): Connection refused\n' }, 5).problem).to.equal(
+      "exit 1: wget: can't connect to remote host (172.18.0.3): Connection refused",
+    );
+    expect(judgeHttpGet({ exitCode: 1, stdout: '', stderr: 'wget: server returned error: HTTP/1.1 503 Service Unavailable' }, 5).problem).to.contain('503');
+  });
+});
+
+describe('offcluster: resolving an ingress hostname with nslookup', function () {
+  const BUSYBOX_AAAA = 'Server:\t\t127.0.0.11\nAddress:\t127.0.0.11:53\n\nNon-authoritative answer:\nName:\tlb.example.com\nAddress: 2001:db8::7\n\n';
+  const BUSYBOX_NO_AAAA = "Server:\t\t127.0.0.11\nAddress:\t127.0.0.11:53\n\nNon-authoritative answer:\n*** Can't find lb.example.com: No answer\n\n";
+  const BIND_A = 'Server:\t\t127.0.0.11\nAddress:\t127.0.0.11#53\n\nNon-authoritative answer:\nName:\tlb.example.com\nAddress: 192.0.2.7\nName:\tlb.example.com\nAddress: 192.0.2.8\n';
+  const NXDOMAIN = "Server:\t\t127.0.0.11\nAddress:\t127.0.0.11:53\n\n** server can't find lb.example.com.: NXDOMAIN\n\n";
+
+  it('asks for one record type of the absolute name, under a timeout', function () {
+    expect(nslookupCommand('lb.example.com', 'AAAA', 5)).to.deep.equal(['timeout', '5', 'nslookup', '-type=AAAA', 'lb.example.com.']);
+    expect(nslookupCommand('lb.example.com.', 'A', 5).at(-1)).to.equal('lb.example.com.');
+  });
+
+  it('takes the answers of the asked family from busybox and BIND output', function () {
+    expect(judgeNslookup('AAAA', { exitCode: 0, stdout: BUSYBOX_AAAA, stderr: '' }, 5)).to.deep.equal({ addresses: ['2001:db8::7'], error: undefined });
+    expect(judgeNslookup('A', { exitCode: 0, stdout: BIND_A, stderr: '' }, 5).addresses).to.deep.equal(['192.0.2.7', '192.0.2.8']);
+    // An AAAA question never yields an IPv4 address (nor the server's own).
+    expect(judgeNslookup('AAAA', { exitCode: 0, stdout: BIND_A, stderr: '' }, 5).addresses).to.deep.equal([]);
+  });
+
+  it('counts "no such record" as an empty answer, a timeout or server failure as an error', function () {
+    expect(judgeNslookup('AAAA', { exitCode: 1, stdout: BUSYBOX_NO_AAAA, stderr: '' }, 5)).to.deep.equal({ addresses: [], error: undefined });
+    expect(judgeNslookup('A', { exitCode: 1, stdout: NXDOMAIN, stderr: '' }, 5)).to.deep.equal({ addresses: [], error: undefined });
+    expect(judgeNslookup('A', { exitCode: 143, stdout: '', stderr: '' }, 5).error).to.equal('A: no answer within 5s');
+    expect(judgeNslookup('A', { exitCode: 1, stdout: '', stderr: ';; connection timed out; no servers could be reached' }, 5).error).to.equal(
+      'A: exit 1: ;; connection timed out; no servers could be reached',
+    );
+  });
+});
+
+describe('offcluster: the client image', function () {
+  it('defaults to the agnhost image, following --agnhost-image, unless --offcluster-image names one', function () {
+    const config = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+      const request = parseCli(argv, env);
+      if (request.action !== 'run') throw new Error('expected a run');
+      return request.config;
+    };
+    expect(offclusterImageOf(config([]))).to.equal('registry.k8s.io/e2e-test-images/agnhost:2.56');
+    expect(offclusterImageOf(config(['--agnhost-image', 'mirror.example/agnhost:2.56']))).to.equal('mirror.example/agnhost:2.56');
+    expect(offclusterImageOf(config(['--offcluster-image', 'local/client:1']))).to.equal('local/client:1');
+  });
+
+  it('finds the error in docker\'s pull progress stream', function () {
+    const lines = [
+      '{"status":"Pulling from e2e-test-images/agnhost","id":"2.56"}',
+      '{"errorDetail":{"message":"Get \\"https://registry.k8s.io/v2/\\": dial tcp: lookup registry.k8s.io: no such host"},"error":"Get \\"https://registry.k8s.io/v2/\\": dial tcp: lookup registry.k8s.io: no such host"}',
+    ];
+    expect(pullStreamError(lines)).to.equal('Get "https://registry.k8s.io/v2/": dial tcp: lookup registry.k8s.io: no such host');
+    expect(pullStreamError(['{"status":"Digest: sha256:abc"}', '{"status":"Status: Downloaded newer image"}', ''])).to.equal(undefined);
+  });
+
+  it('is one pre-flight line naming --offcluster-image and --absent offcluster-network when it cannot be had', function () {
+    const error = offclusterImageError('registry.k8s.io/e2e-test-images/agnhost:2.56', 'dial tcp: lookup registry.k8s.io: no such host');
+    expect(error).to.be.instanceOf(ConfigurationError);
+    expect(error.message).not.to.contain('\n');
+    expect(error.message).to.equal(
+      "off-cluster client image registry.k8s.io/e2e-test-images/agnhost:2.56 is not in this host's docker and cannot be pulled: " +
+        'dial tcp: lookup registry.k8s.io: no such host; name one this host has with --offcluster-image (or DSC_OFFCLUSTER_IMAGE), ' +
+        'or run without the off-cluster checks with --absent offcluster-network',
+    );
   });
 });
 

@@ -119,6 +119,11 @@ COPY agnhost /agnhost
 ENV PATH=/bin
 ENTRYPOINT [\"/agnhost\"]
 CMD [\"pause\"]" "$work/busybox" "$bin/agnhost-$AGNHOST_TAG-k8s-$K8S_VERSION/agnhost"
+  # Loaded locally here too, under its upstream name: the suite's off-cluster client container runs it from the
+  # host's docker, so no registry is needed for it either.
+  local agnhost_ref="registry.k8s.io/e2e-test-images/agnhost:$AGNHOST_TAG"
+  docker load -q -i "$work/images/ctx-$(echo "$agnhost_ref" | tr '/:' '__').tar" >/dev/null
+  log "loaded locally here: $agnhost_ref"
 }
 phase component-images component_images
 
