@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --import tsx/esm
+#!/usr/bin/env tsx
 // The suite's CLI (`npm test`). It drives mocha in-process through its programmatic API, because mocha's own CLI
 // exits with the failure count and its re-spawn loses signals; so this process owns exit codes and signals:
 //   0 every check passed or was skipped for an allowed reason; 1 a check or cleanup failed;
@@ -8,8 +8,8 @@
 //
 // One module graph: started with `node --import tsx/esm` (ESM hooks only), mocha's require() of a .ts spec fails
 // and mocha falls back to import(), which shares this process's ESM instances (support/run.ts's run state among
-// them). Under tsx's CommonJS hook (`tsx bin/...`), require() would compile a second copy; support/run.ts refuses
-// to load twice, so mocha falls back to import() there too.
+// them). Under tsx's CommonJS hook too (the shebang, `npm run bench`), where require() would compile a second copy:
+// support/run.ts refuses to load twice, so mocha falls back to import() there as well.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
