@@ -15,8 +15,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Mocha from 'mocha';
 import { CleanupRegistry } from '../support/cleanup.ts';
-import { schedulableNodeNames, type ClusterInfo } from '../support/cluster.ts';
-import { IMAGE_SETTINGS, parseCli, partialReason, USAGE, type RunConfig } from '../support/config.ts';
+import { nodeSelectionSummary, type ClusterInfo } from '../support/cluster.ts';
+import { parseCli, partialReason, USAGE, type RunConfig } from '../support/config.ts';
 import { ConfigurationError, describeError } from '../support/errors.ts';
 import { kubeconfigFiles, type Clients } from '../support/k8s.ts';
 import {
@@ -129,8 +129,8 @@ function clusterForSummary(clients: Clients, cluster: ClusterInfo | undefined, l
     serviceFamilySource: cluster.families.services.source,
     nodeInternalIpFamilies: cluster.families.nodeInternalIpFamilies,
     podCidrFamilies: cluster.families.podCidrFamilies ?? null,
-    nodes: cluster.nodes.map((node) => node.metadata?.name),
-    schedulableNodes: schedulableNodeNames(cluster),
+    serviceCidrObjects: cluster.families.services.serviceCidrs,
+    ...nodeSelectionSummary(cluster),
     kubeProxyMode: cluster.kubeProxyMode,
     cni: cluster.cni,
     lbProvider,
@@ -145,7 +145,7 @@ async function main(): Promise<void> {
     process.exit(EXIT.passed);
   }
   if (request.action === 'print-images') {
-    for (const key of Object.keys(IMAGE_SETTINGS) as (keyof typeof IMAGE_SETTINGS)[]) line(request.images[key]);
+    for (const image of request.list) line(image);
     process.exit(EXIT.passed);
   }
   const config = request.config;
@@ -166,7 +166,7 @@ async function main(): Promise<void> {
     reporterOptions: {
       reportDir: config.reportsDir,
       reportFilename: 'dualstack-conformance',
-      reportTitle: `dualstack-conformance${partial ? ' (PARTIAL)' : ''}`,
+      reportTitle: `dualstack-conformance${partial ? ' (PARTIAL)' : ''}${config.absent.length > 0 ? ` (declared absent: ${config.absent.join(', ')})` : ''}`,
       reportPageTitle: 'dualstack-conformance',
       inline: true,
       charts: false,
@@ -214,6 +214,7 @@ async function main(): Promise<void> {
       partial: partial !== undefined,
       partialReason: partial ?? null,
       strict: config.strict,
+      declaredAbsent: [...config.absent],
       verdict: outcome.verdict,
       exitCode: outcome.exitCode,
       reason: outcome.reason,

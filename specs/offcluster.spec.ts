@@ -3,7 +3,7 @@
 // network (a cluster that is not kind and no --offcluster-network) the checks are skipped with that reason; with
 // --absent offcluster-network they are skipped before anything is detected or started (support/check.ts).
 import { check } from '../support/check.ts';
-import { judgeResponder, nodePortProbes } from '../support/connectivity.ts';
+import { nodePortProbes, nodesOfPods, ResponderCollector } from '../support/connectivity.ts';
 import { BACKEND_ROLES } from '../support/expectations.ts';
 import { ALL_FAMILIES, familySlug } from '../support/ip.ts';
 import { offclusterClient, offclusterHttpProbe, offclusterNetwork } from '../support/offcluster.ts';
@@ -21,17 +21,23 @@ describe('Off-cluster: a client outside the cluster reaches it in each family', 
         return;
       }
       const responders = BACKEND_ROLES.map((role) => fixtures.pods[role].metadata?.name ?? role);
-      const plan = nodePortProbes(fixtures.services, run.cluster.nodes, family, responders);
+      const plan = nodePortProbes(fixtures.services, run.cluster.selectedNodes, family, responders);
+      const where = nodesOfPods(Object.values(fixtures.pods));
       const client = plan.probes.length > 0 ? await offclusterClient(run) : undefined;
-      const outcomes = client
+      // Every node address must reach every backend: the local and the forwarded path both.
+      const probed = client
         ? await Promise.all(
-            plan.probes.map((probe) => offclusterHttpProbe(run, client, probe.destination, (hostname) => judgeResponder(hostname, probe.responders))),
+            plan.probes.map(async (probe) => {
+              const collector = new ResponderCollector(probe.responders, where);
+              return { outcome: await offclusterHttpProbe(run, client, probe.destination, collector.accept), answered: collector.describe() };
+            }),
           )
         : [];
+      const outcomes = probed.map(({ outcome }) => outcome);
       t.observe('off-cluster network', `${network.network} [${network.subnets.join(', ')}]: ${network.how}`);
       t.observe(
         'probes',
-        outcomes.map((outcome) => `${outcome.line}: ${outcome.ok ? `ok, answered ${outcome.answer}` : `FAILED: ${outcome.detail}`}`),
+        probed.map(({ outcome, answered }) => `${outcome.line}: ${outcome.ok ? `ok, answered by ${answered}` : `FAILED: ${outcome.detail}`}`),
       );
       t.verdict([...plan.problems, ...outcomes.filter((outcome) => !outcome.ok).map((outcome) => `${outcome.line}: ${outcome.detail}`)]);
     });

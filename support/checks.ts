@@ -289,12 +289,13 @@ export const CHECK_SPECS: readonly CheckSpec[] = [
     area: 'connectivity',
     perFamily: true,
     title: "a client pod reaches every Service's {family} clusterIP on port 80",
-    verifies: 'From the client pod, HTTP GET http://<{family} clusterIP>:80/hostname answers with a backend\'s name, for every Service with an {family} clusterIP.',
+    verifies: 'From the client pod, HTTP GET http://<{family} clusterIP>:80/hostname is answered by every backend (each backend\'s name seen at least once within the connectivity bound), for every Service with an {family} clusterIP.',
     pageStep: `${PAGE_SERVICES}: "verify the Service is reachable on its IP and port"`,
     upstream: `${UPSTREAM}: "Granular Checks: Services Secondary IP Family: should function for pod-Service: http"`,
     causes: [
       'kube-proxy not programming {family} rules (check its logs and --cluster-cidr)',
       'Missing {family} forwarding on nodes (net.ipv6.conf.all.forwarding=1)',
+      'One backend never answers: the {family} route to its node\'s pod CIDR is missing or blackholed (the message names the backend and its node)',
     ],
   },
   {
@@ -313,17 +314,21 @@ export const CHECK_SPECS: readonly CheckSpec[] = [
     area: 'connectivity',
     perFamily: true,
     title: "a pod reaches a NodePort Service on every node's {family} address",
-    verifies: 'From the client pod, HTTP GET to each node\'s {family} InternalIP:nodePort answers with a backend\'s name.',
+    verifies: 'From the client pod, HTTP GET to each node\'s {family} InternalIP:nodePort is answered by every backend (each name seen at least once), so both the local and the forwarded path work.',
     pageStep: null,
     upstream: `${UPSTREAM}: "Granular Checks: Services Secondary IP Family: should function for node-Service: http"`,
-    causes: ['kube-proxy --nodeport-addresses excludes {family}', 'Node firewall blocking the NodePort range for {family}'],
+    causes: [
+      'kube-proxy --nodeport-addresses excludes {family}',
+      'Node firewall blocking the NodePort range for {family}',
+      'Only the backend on the probed node answers: {family} masquerade (SNAT) of forwarded Service traffic bypassed, or no route to the other node\'s pod CIDR',
+    ],
   },
   {
     id: 'conn.hostnetwork-clusterip',
     area: 'connectivity',
     perFamily: true,
     title: 'a hostNetwork pod reaches an {family} clusterIP',
-    verifies: 'From the hostnet pod (node network namespace), HTTP GET to the PreferDualStack Service\'s {family} clusterIP:80 answers with a backend\'s name.',
+    verifies: 'From the hostnet pod (node network namespace), HTTP GET to the PreferDualStack Service\'s {family} clusterIP:80 is answered by every backend (each name seen at least once).',
     pageStep: null,
     upstream: `${UPSTREAM}: "Granular Checks: Services Secondary IP Family: should function for node-Service: http"`,
     causes: ['kube-proxy lacks {family} rules for traffic from the host (OUTPUT chain)', 'No {family} route from the node to pod networks'],
@@ -366,7 +371,7 @@ export const CHECK_SPECS: readonly CheckSpec[] = [
     perFamily: true,
     title: "a client outside the cluster reaches a dual-stack NodePort Service on every node's {family} address",
     verifies:
-      "From a client container on the nodes' docker network (testcontainers, agnhost image; e.g. kind's `kind` network), HTTP GET (`timeout wget`) to each node's {family} InternalIP:nodePort of dual-stack-nodeport-svc answers with a backend's name.",
+      "From a client container on the nodes' docker network (testcontainers, agnhost image; e.g. kind's `kind` network), HTTP GET (`timeout wget`) to each node's {family} InternalIP:nodePort of dual-stack-nodeport-svc is answered by every backend (each name seen at least once), so every node address reaches every backend.",
     pageStep: null,
     upstream: null,
     causes: [
@@ -401,7 +406,7 @@ export const CHECK_SPECS: readonly CheckSpec[] = [
     requires: 'IPv6',
     title: "the page's IPv6 LoadBalancer Service answers on its IPv6 external IP from outside the cluster",
     verifies:
-      'From a client container outside the cluster (on the nodes\' docker network), HTTP GET to [IPv6 external IP]:80 (an ingress IP, or the ingress hostname\'s AAAA answer) answers with a backend\'s name.',
+      'From a client container outside the cluster (on the nodes\' docker network), HTTP GET to [IPv6 external IP]:80 (an ingress IP, or the ingress hostname\'s AAAA answer) is answered by every backend (each name seen at least once).',
     pageStep: `${PAGE_LB}: "verify the Service is reachable on its IP and port"`,
     upstream: null,
     causes: [
@@ -434,7 +439,7 @@ export const CHECK_SPECS: readonly CheckSpec[] = [
     requires: 'both',
     title: "a RequireDualStack LoadBalancer Service answers on its {family} external IP from outside the cluster",
     verifies:
-      "From a client container outside the cluster (on the nodes' docker network), HTTP GET to dual-stack-require-lb-svc's {family} external IP (an ingress IP, or an answer for its ingress hostname) on port 80 answers with a backend's name.",
+      "From a client container outside the cluster (on the nodes' docker network), HTTP GET to dual-stack-require-lb-svc's {family} external IP (an ingress IP, or an answer for its ingress hostname) on port 80 is answered by every backend (each name seen at least once).",
     pageStep: null,
     upstream: null,
     causes: [

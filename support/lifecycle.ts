@@ -6,8 +6,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { CHECKS, checkIdOfTitle, selectedByFamily, type CheckInstance } from './checks.ts';
 import type { CleanupRegistry } from './cleanup.ts';
-import { discoverCluster, schedulableNodeNames, type ClusterInfo } from './cluster.ts';
-import { partialReason, type RunConfig } from './config.ts';
+import { describeNodeSelection, discoverCluster, type ClusterInfo } from './cluster.ts';
+import { describeDeclaredAbsent, partialReason, type RunConfig } from './config.ts';
 import { fixtureVariables } from './deploy.ts';
 import { ConfigurationError } from './errors.ts';
 import { familyAbsence } from './families.ts';
@@ -15,7 +15,7 @@ import { describePermission, kubeconfigFiles, loadKubeConfig, makeClients, prefl
 import { declaredLbProvider, describeLbProvider } from './loadbalancer.ts';
 import { PROJECT_ROOT } from './mocharc.ts';
 import { createRunNamespaces, newRunId, runNamespaceNames, type RunNamespaces } from './namespace.ts';
-import { warmOffcluster } from './offcluster.ts';
+import { preflightOffclusterImage, warmOffcluster } from './offcluster.ts';
 import { exitCodeOfSignal } from './outcome.ts';
 import { phase } from './phase.ts';
 import { currentSelection, setRun, type Run } from './run.ts';
@@ -108,11 +108,12 @@ export async function prepareRun(options: PrepareOptions): Promise<Run | undefin
     probeServiceTemplateVariables: fixtureVariables(namespaces, config.images),
   });
   if (currentInterruption()) return undefined;
-  for (const text of header(config, clients, namespaces, cluster, pre.missingOptional.map(describePermission), describeSweep(sweep))) {
+  const run: Run = { config, clients, namespaces, cleanup, cluster, fixtures: undefined, skipReasons: new Map() };
+  // A client image that cannot be had is a configuration error now, not a failure of every off-cluster check.
+  const offclusterClient = await preflightOffclusterImage(run, options.selected);
+  for (const text of header(config, clients, namespaces, cluster, pre.missingOptional.map(describePermission), describeSweep(sweep), offclusterClient)) {
     options.print(text);
   }
-
-  const run: Run = { config, clients, namespaces, cleanup, cluster, fixtures: undefined, skipReasons: new Map() };
   setRun(run);
   // The off-cluster client container starts while the fixtures come up, when a selected check needs it.
   if (options.selected.some((check) => check.skipsWithout.includes('offcluster-network'))) warmOffcluster(run);
@@ -126,10 +127,9 @@ export function header(
   cluster: ClusterInfo,
   missingOptional: string[],
   sweep: string,
+  offclusterClient: string,
 ): string[] {
   const families = cluster.families;
-  const schedulable = schedulableNodeNames(cluster);
-  const notSchedulable = cluster.schedulability.filter((node) => !node.schedulable).map((node) => `${node.name} (${node.reason ?? ''})`);
   const declared = declaredLbProvider(config.lbProvider);
   const absent = (['IPv4', 'IPv6'] as const).map((family) => familyAbsence(families, family)).filter((text) => text !== '');
   const partial = partialReason(config);
@@ -140,12 +140,12 @@ export function header(
       `services ${families.services.families.join('+')} from ${families.services.source}${families.services.cidrs.length > 0 ? ` [${families.services.cidrs.join(', ')}]` : ''}; ` +
       `node InternalIPs ${families.nodeInternalIpFamilies.join('+') || 'none'}; pod CIDRs ${families.podCidrFamilies?.join('+') ?? 'none (no node IPAM)'}`,
     ...absent.map((text) => `  ${text}`),
-    `Nodes: ${cluster.nodes.length}; schedulable for the suite: ${schedulable.join(', ') || 'none'}${notSchedulable.length > 0 ? `; not: ${notSchedulable.join(', ')}` : ''}`,
+    describeNodeSelection(cluster),
     `LoadBalancer provider: ${declared ? describeLbProvider(declared) : 'detected during setup (MetalLB pools, else a probe Service)'}`,
+    describeDeclaredAbsent(config),
     `kube-proxy: ${cluster.kubeProxyMode}; CNI: ${cluster.cni}`,
     `Images: agnhost ${config.images.agnhost}, busybox ${config.images.busybox}`,
-    `Off-cluster client: ${config.offclusterNetwork ? `docker network ${config.offclusterNetwork} (declared)` : "the docker network the nodes are containers on (detected)"}, ` +
-      `image ${config.offclusterImage ?? 'the local dualstack-conformance/node-base (detected)'}`,
+    `Off-cluster client: ${offclusterClient}`,
     `Mode: ${partial ? `PARTIAL (${partial}); not a conformance verdict` : 'full run'}${config.strict ? '; strict' : ''}`,
     sweep,
     ...(missingOptional.length > 0 ? [`Not visible to this identity: ${missingOptional.join(', ')}`] : []),

@@ -106,6 +106,8 @@ export interface RunSummary {
   readonly partial: boolean;
   readonly partialReason: string | null;
   readonly strict: boolean;
+  /** Capabilities the user declared absent (--absent): their checks are skipped, also under --strict. */
+  readonly declaredAbsent: readonly string[];
   readonly verdict: 'passed' | 'failed' | 'error' | 'interrupted';
   readonly exitCode: number;
   readonly reason: string;

@@ -14,6 +14,7 @@ function summaryOf(collector: ResultCollector): RunSummary {
     partial: false,
     partialReason: null,
     strict: false,
+    declaredAbsent: [],
     verdict: 'failed',
     exitCode: 1,
     reason: 'x',
