@@ -28,7 +28,7 @@ describe('Connectivity: every path works in each family', function () {
               plan.probes.map(async (probe) => {
                 const collector = new ResponderCollector(probe.responders, where);
                 const outcome = await httpHostnameProbe(run.clients, run.config.timeouts, source, probe.destination, collector.accept);
-                return { outcome, answered: collector.describe() };
+                return { outcome: { ...outcome, detail: collector.explain(outcome.detail) }, answered: collector.describe() };
               }),
             )
           : [];

@@ -128,8 +128,8 @@ describe('LoadBalancer: the IPv6 and the dual-stack LoadBalancer Services', func
     const pods = deployed().pods;
     const collector = new ResponderCollector(BACKEND_ROLES.map((role) => pods[role].metadata?.name ?? role), nodesOfPods(Object.values(pods)));
     const outcome = await offclusterHttpProbe(run, client, { label, address: external.address, port: SERVICE_PORT }, collector.accept);
-    t.observe('probe', `${outcome.line}: ${outcome.ok ? `ok, answered by ${collector.describe()}` : `FAILED: ${outcome.detail}`}`);
-    t.verdict(outcome.ok ? [] : [`${outcome.line}: ${outcome.detail}`]);
+    t.observe('probe', `${outcome.line}: ${outcome.ok ? `ok, answered by ${collector.describe()}` : `FAILED: ${collector.explain(outcome.detail)}`}`);
+    t.verdict(outcome.ok ? [] : [`${outcome.line}: ${collector.explain(outcome.detail)}`]);
   }
 
   check('lb.ipv6.external-ip', async function (t) {

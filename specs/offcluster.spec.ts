@@ -29,7 +29,8 @@ describe('Off-cluster: a client outside the cluster reaches it in each family', 
         ? await Promise.all(
             plan.probes.map(async (probe) => {
               const collector = new ResponderCollector(probe.responders, where);
-              return { outcome: await offclusterHttpProbe(run, client, probe.destination, collector.accept), answered: collector.describe() };
+              const outcome = await offclusterHttpProbe(run, client, probe.destination, collector.accept);
+              return { outcome: { ...outcome, detail: collector.explain(outcome.detail) }, answered: collector.describe() };
             }),
           )
         : [];

@@ -198,6 +198,12 @@ export class ResponderCollector {
     return problems.length > 0 ? problems.join('; ') : undefined;
   }
 
+  /** A failed probe's last detail (e.g. a timeout) with who answered and who never did, when it does not say so. */
+  explain(detail: string): string {
+    const standing = this.problem();
+    return standing === undefined || detail.includes(standing) ? detail : `${detail}; ${standing}`;
+  }
+
   /** "backend-a, backend-b": who answered so far, for the probe line. */
   describe(): string {
     return [...this.answered].join(', ') || 'nobody';

@@ -151,4 +151,11 @@ describe('connectivity: planning scenario × family into probes', function () {
     expect(collector.accept('hairpin')).to.equal('answered by "backend-a", not the expected responder');
     expect(new ResponderCollector(['backend-a', 'backend-b']).problem()).to.equal('never answered: backend-a, backend-b');
   });
+
+  it('adds who answered and who never did to a timed-out probe, once', function () {
+    const collector = new ResponderCollector(['backend-a', 'backend-b']);
+    collector.accept('backend-a');
+    expect(collector.explain('no answer within 5s')).to.equal('no answer within 5s; answered by backend-a; never answered: backend-b');
+    expect(collector.explain('answered by backend-a; never answered: backend-b')).to.equal('answered by backend-a; never answered: backend-b');
+  });
 });
