@@ -140,7 +140,7 @@ export function expectCode(r: SuiteRun, want: number): void {
 const STACK_LINE = /^\s+at /m;
 
 /** Exit 2, no stack trace anywhere, and stderr holds exactly one line besides the phase markers: that line. */
-function expectOneLine(r: SuiteRun, mustContain: readonly string[]): string {
+export function expectOneLine(r: SuiteRun, mustContain: readonly string[]): string {
   expectCode(r, 2);
   if (STACK_LINE.test(r.stderr) || STACK_LINE.test(r.stdout)) throw new Error(`a stack trace was printed: ${describeRun(r)}`);
   const lines = r.stderr.split('\n').filter((text) => text.trim() !== '' && !/^phase=\S+$/.test(text));

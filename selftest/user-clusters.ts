@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectDir } from '../cluster/lib/paths.ts';
 import { snapshot } from './leaks.ts';
-import { describeRun, execText, expectCode, nothingLeaked, runSuite, withTempDir, type RobustnessCase } from './robustness.ts';
+import { describeRun, execText, expectCode, expectOneLine, nothingLeaked, runSuite, withTempDir, type RobustnessCase } from './robustness.ts';
 
 /** Where our images are parked while a case pretends the machine never built them. */
 const HIDDEN_REPOSITORY_PREFIX = 'dsc-hidden/';
@@ -127,6 +127,17 @@ export function userClusterCases(target: { readonly kubeconfig: string }): Robus
           const header = r.stdout.split('\n').find((text) => /declared absent/i.test(text));
           if (!header) throw new Error(`the header does not show what was declared absent; ${describeRun(r)}`);
           return `${summary.counts.passed} passed, ${skipped.length} skipped as declared (${skipped.map((result) => result.id).join(', ')}); header: ${header.trim()}`;
+        }),
+    },
+    {
+      name: 'bad input: an off-cluster client image that cannot be had (--offcluster-image registry.invalid/none:1)',
+      fn: () =>
+        withTempDir('offcluster-image', async (reports) => {
+          const before = await snapshot(kubeconfig);
+          const r = await runSuite({ args: ['--offcluster-image', 'registry.invalid/none:1', '--reports-dir', reports], env, timeoutMs: 180_000 });
+          const message = expectOneLine(r, ['registry.invalid/none:1', '--offcluster-image', '--absent offcluster-network']);
+          await nothingLeaked(kubeconfig, before);
+          return `${message} (after ${r.seconds.toFixed(1)} s)`;
         }),
     },
     {
