@@ -55,7 +55,7 @@ export const mochaHooks: Mocha.RootHookObject = {
         this.timeout(fixturesBackstopMs(run.config));
       }
       try {
-        run.fixtures = await deployFixtures(run.clients, run.namespaces, run.config);
+        run.fixtures = await deployFixtures(run.clients, run.namespaces, run.config, run.cluster.selectedNodes.map((node) => node.metadata?.name ?? '?'));
       } catch (error) {
         await attachDiagnostics(this, run);
         throw error;

@@ -12,20 +12,26 @@ import {
   SERVICES,
   type ConnectivityScenario,
   type PodRole,
+  type ProbeSources,
 } from './expectations.ts';
 import { nodeAddressing } from './families.ts';
 import { formatList, type IpFamily } from './ip.ts';
 import { clusterIpOfFamily, podIPsOf, podIpOfFamily } from './judgements.ts';
 import type { ProbeDestination, ProbeSource } from './probes.ts';
 
-export interface PlannedProbe {
+/** Where a probe goes and who must answer there. */
+export interface PlannedTarget {
   readonly destination: ProbeDestination;
   /** Hostnames that must each answer GET /hostname (every backend of a Service path). */
   readonly responders: readonly string[];
 }
 
+export interface PlannedProbe extends PlannedTarget {
+  readonly source: ProbeSource;
+}
+
 export interface ProbePlan {
-  readonly source: ProbeSource | undefined;
+  /** Every source × every target of the scenario. */
   readonly probes: readonly PlannedProbe[];
   /** Why (part of) the scenario cannot be probed in this family; these fail the check. */
   readonly problems: readonly string[];
@@ -34,7 +40,12 @@ export interface ProbePlan {
 
 export interface ObservedState {
   readonly pods: Readonly<Record<PodRole, V1Pod>>;
+  /** The netexec client pinned to each selected node. */
+  readonly nodeClients: readonly V1Pod[];
+  /** The hostNetwork pod pinned to each selected node. */
+  readonly nodeHostnets: readonly V1Pod[];
   readonly services: ReadonlyMap<string, CreatedService>;
+  /** The nodes the suite judges: every one's address is a NodePort target. */
   readonly nodes: readonly V1Node[];
   readonly schedulableNodes: readonly string[];
 }
@@ -55,51 +66,51 @@ function serviceTarget(
   created: CreatedService | undefined,
   family: IpFamily,
   responders: readonly string[],
-): PlannedProbe | string {
+): PlannedTarget | string {
   const service: V1Service | undefined = created?.service;
   const ip = service ? clusterIpOfFamily(service, family) : undefined;
   if (ip === undefined) return `${describeService(name, created)}; no ${family} clusterIP to probe`;
   return { destination: { label: `svc ${name}`, address: ip, port: SERVICE_PORT }, responders };
 }
 
+function sourcePods(from: ProbeSources, state: ObservedState): readonly V1Pod[] {
+  if (from === 'node-clients') return state.nodeClients;
+  if (from === 'node-hostnets') return state.nodeHostnets;
+  return [state.pods[from]];
+}
+
 export function planProbes(scenario: ConnectivityScenario, family: IpFamily, state: ObservedState): ProbePlan {
-  const sourcePod = state.pods[scenario.from];
-  const sourceAddress = podIpOfFamily(sourcePod, family);
   const problems: string[] = [];
-  const source: ProbeSource | undefined = sourceAddress ? { pod: sourcePod, address: sourceAddress } : undefined;
-  if (!source) {
-    problems.push(`pod ${podName(sourcePod)} has no ${family} address to probe from: status.podIPs=${formatList(podIPsOf(sourcePod))}`);
+  const sources: ProbeSource[] = [];
+  const pods = sourcePods(scenario.from, state);
+  if (pods.length === 0) problems.push(`no ${scenario.from} pod to probe from (one is created on every selected node)`);
+  for (const pod of pods) {
+    const address = podIpOfFamily(pod, family);
+    if (address) sources.push({ pod, address });
+    else problems.push(`pod ${podName(pod)} on ${pod.spec?.nodeName ?? '?'} has no ${family} address to probe from: status.podIPs=${formatList(podIPsOf(pod))}`);
   }
   const backendNames = BACKEND_ROLES.map((role) => podName(state.pods[role]));
-  const responders = (targetPod?: V1Pod): string[] => {
-    switch (scenario.responder) {
-      case 'every-backend':
-        return backendNames;
-      case 'source':
-        return [podName(sourcePod)];
-      case 'target-pod':
-        return targetPod ? [podName(targetPod)] : backendNames;
-    }
-  };
-  const probes: PlannedProbe[] = [];
-  const add = (target: PlannedProbe | string): void => {
-    if (typeof target === 'string') problems.push(target);
-    else probes.push(target);
+  const responders = (source?: V1Pod): string[] => (scenario.responder === 'source' && source ? [podName(source)] : backendNames);
+  /** The same targets for every source; a string is a problem. */
+  const everySource = (targets: readonly (PlannedTarget | string)[]): PlannedProbe[] => {
+    for (const target of targets) if (typeof target === 'string') problems.push(target);
+    const planned = targets.filter((target): target is PlannedTarget => typeof target !== 'string');
+    return sources.flatMap((source) => planned.map((target) => ({ ...target, source })));
   };
 
+  let probes: PlannedProbe[] = [];
   switch (scenario.to) {
     case 'backend-service-cluster-ips': {
       const targets = BACKEND_CLUSTERIP_SERVICES.map((name) => serviceTarget(name, state.services.get(name), family, responders()));
-      const reachable = targets.filter((target): target is PlannedProbe => typeof target !== 'string');
+      const reachable = targets.filter((target): target is PlannedTarget => typeof target !== 'string');
       // Services of the other family only are expected to lack this family; the check fails only when none has it.
       if (reachable.length === 0) problems.push(`no backend Service has an ${family} clusterIP: ${targets.join('; ')}`);
-      probes.push(...reachable);
+      probes = everySource(reachable);
       break;
     }
-    case 'backend-on-other-node': {
+    case 'node-clients-on-other-nodes': {
       if (state.schedulableNodes.length < 2) {
         return {
-          source,
           probes: [],
           problems: [],
           skip: {
@@ -108,32 +119,41 @@ export function planProbes(scenario: ConnectivityScenario, family: IpFamily, sta
           },
         };
       }
-      const sourceNode = sourcePod.spec?.nodeName;
-      const remote = BACKEND_ROLES.map((role) => state.pods[role]).filter((pod) => pod.spec?.nodeName !== sourceNode);
-      if (remote.length === 0) {
-        problems.push(`every backend runs on ${sourceNode ?? '?'}, the source's node, although ${state.schedulableNodes.length} nodes are schedulable`);
+      // Every node reaches a pod on every other node: each node client probes every other node's client.
+      for (const target of state.nodeClients) {
+        const ip = podIpOfFamily(target, family);
+        if (ip === undefined) problems.push(`pod ${podName(target)} on ${target.spec?.nodeName ?? '?'} has no ${family} address: status.podIPs=${formatList(podIPsOf(target))}`);
       }
-      for (const pod of remote) {
-        const ip = podIpOfFamily(pod, family);
-        if (ip === undefined) problems.push(`pod ${podName(pod)} has no ${family} address: status.podIPs=${formatList(podIPsOf(pod))}`);
-        else add({ destination: { label: `${podName(pod)} on ${pod.spec?.nodeName ?? '?'}`, address: ip, port: BACKEND_PORT }, responders: responders(pod) });
+      for (const source of sources) {
+        for (const target of state.nodeClients.filter((pod) => pod.spec?.nodeName !== source.pod.spec?.nodeName)) {
+          const ip = podIpOfFamily(target, family);
+          if (ip === undefined) continue;
+          probes.push({ source, destination: { label: `${podName(target)} on ${target.spec?.nodeName ?? '?'}`, address: ip, port: BACKEND_PORT }, responders: [podName(target)] });
+        }
       }
       break;
     }
     case 'nodeport-on-every-node': {
       const planned = nodePortProbes(state.services, state.nodes, family, responders());
       problems.push(...planned.problems);
-      probes.push(...planned.probes);
+      probes = everySource(planned.probes);
       break;
     }
     case 'prefer-service-cluster-ip':
-      add(serviceTarget(SERVICES.prefer, state.services.get(SERVICES.prefer), family, responders()));
+      probes = everySource([serviceTarget(SERVICES.prefer, state.services.get(SERVICES.prefer), family, responders())]);
       break;
     case 'own-service-cluster-ip':
-      add(serviceTarget(SERVICES.hairpin, state.services.get(SERVICES.hairpin), family, responders()));
+      probes = sources.flatMap((source) => {
+        const target = serviceTarget(SERVICES.hairpin, state.services.get(SERVICES.hairpin), family, responders(source.pod));
+        if (typeof target === 'string') {
+          problems.push(target);
+          return [];
+        }
+        return [{ ...target, source }];
+      });
       break;
   }
-  return { source, probes, problems, skip: undefined };
+  return { probes, problems, skip: undefined };
 }
 
 /**
@@ -145,7 +165,7 @@ export function nodePortProbes(
   nodes: readonly V1Node[],
   family: IpFamily,
   responders: readonly string[],
-): { probes: PlannedProbe[]; problems: string[] } {
+): { probes: PlannedTarget[]; problems: string[] } {
   const created = services.get(SERVICES.nodePort);
   const service = created?.service;
   const nodePort = service?.spec?.ports?.[0]?.nodePort;
@@ -153,7 +173,7 @@ export function nodePortProbes(
   if (!(service.spec?.ipFamilies ?? []).includes(family)) {
     return { probes: [], problems: [`svc ${SERVICES.nodePort}: ipFamilies=[${(service.spec?.ipFamilies ?? []).join(',')}]; no ${family} NodePort`] };
   }
-  const probes: PlannedProbe[] = [];
+  const probes: PlannedTarget[] = [];
   const problems: string[] = [];
   for (const node of nodes) {
     const addressing = nodeAddressing(node);

@@ -4,7 +4,7 @@
 import { KubernetesObjectApi, type KubernetesObject, type V1Pod, type V1Service } from '@kubernetes/client-node';
 import { IMAGE_SETTINGS, type Images, type RunConfig } from './config.ts';
 import { ConfigurationError, describeError } from './errors.ts';
-import { FIXTURE_FILES, POD_ROLES, SERVICES, type PodRole } from './expectations.ts';
+import { FIXTURE_FILES, NODE_FIXTURE_FILES, POD_ROLES, SERVICES, type PodRole } from './expectations.ts';
 import { loadFixture, type FixtureVariables } from './fixtures.ts';
 import type { Clients } from './k8s.ts';
 import {
@@ -27,6 +27,10 @@ export interface CreatedService {
 
 export interface DeployedFixtures {
   readonly pods: Readonly<Record<PodRole, V1Pod>>;
+  /** The netexec client pinned to each selected node, in node order. */
+  readonly nodeClients: readonly V1Pod[];
+  /** The hostNetwork pod pinned to each selected node, in node order. */
+  readonly nodeHostnets: readonly V1Pod[];
   readonly services: ReadonlyMap<string, CreatedService>;
   /** Decided in the background; the LB specs await it. */
   readonly lbProvider: Promise<LbProvider>;
@@ -90,6 +94,8 @@ export async function deployFixtures(
   clients: Clients,
   namespaces: RunNamespaces,
   config: RunConfig,
+  /** The nodes the suite judges (Ready, schedulable, Linux): each gets its own node client and hostNetwork pod. */
+  nodeNames: readonly string[],
 ): Promise<DeployedFixtures> {
   const variables = fixtureVariables(namespaces, config.images);
   const declared = declaredLbProvider(config.lbProvider);
@@ -103,12 +109,15 @@ export async function deployFixtures(
       (fixture.loadBalancer === 'probe' && wantsProbe),
   );
   // Parse everything first: a malformed fixture stops the run before anything is created.
-  const objects = files.flatMap((fixture) =>
-    loadFixture(fixture.file, {
-      variables,
-      namespace: fixture.namespace === 'host' ? namespaces.host : namespaces.main,
-    }),
-  );
+  const namespaceOf = (fixture: { namespace: 'main' | 'host' }): string => (fixture.namespace === 'host' ? namespaces.host : namespaces.main);
+  const objects = [
+    ...files.flatMap((fixture) => loadFixture(fixture.file, { variables, namespace: namespaceOf(fixture) })),
+    ...NODE_FIXTURE_FILES.flatMap((fixture) =>
+      nodeNames.flatMap((node, index) =>
+        loadFixture(fixture.file, { variables: { ...variables, NODE_NAME: node, NODE_INDEX: String(index) }, namespace: namespaceOf(fixture) }),
+      ),
+    ),
+  ];
 
   phase('create');
   const api = KubernetesObjectApi.makeApiClient(clients.kubeConfig);
@@ -141,7 +150,8 @@ export async function deployFixtures(
   lbProvider.catch(() => undefined);
 
   phase('wait');
-  const expectedPods = new Set<string>(POD_ROLES);
+  const nodePodNames = (fixtureIndex: number): string[] => nodeNames.map((_, index) => NODE_FIXTURE_FILES[fixtureIndex]?.podName(index) ?? '?');
+  const expectedPods = new Set<string>([...POD_ROLES, ...nodePodNames(0), ...nodePodNames(1)]);
   const podList = await waitFor({
     what: `fixture pods ${[...expectedPods].join(', ')} to be Ready`,
     timeoutMs: config.timeouts.podReady,
@@ -161,5 +171,7 @@ export async function deployFixtures(
     PodRole,
     V1Pod
   >;
-  return { pods, services, lbProvider };
+  const byName = (names: readonly string[]): V1Pod[] =>
+    names.map((name) => podList.find((pod) => pod.metadata?.name === name)).filter((pod): pod is V1Pod => pod !== undefined);
+  return { pods, nodeClients: byName(nodePodNames(0)), nodeHostnets: byName(nodePodNames(1)), services, lbProvider };
 }

@@ -19,6 +19,15 @@ export interface FixtureFile {
   readonly loadBalancer?: 'service' | 'probe';
 }
 
+/**
+ * Fixtures created once per selected node (`${NODE_NAME}`, `${NODE_INDEX}`), pinned to it: a netexec client and a
+ * hostNetwork pod on every node, so every path is judged from every node and every node is a pod -> pod destination.
+ */
+export const NODE_FIXTURE_FILES: readonly (FixtureFile & { readonly podName: (index: number) => string })[] = [
+  { file: 'node-client.yaml', namespace: 'main', podName: (index) => `node-client-${index}` },
+  { file: 'node-hostnet.yaml', namespace: 'host', podName: (index) => `node-hostnet-${index}` },
+];
+
 /** Every fixture of a run; all are created concurrently in the root `before`. */
 export const FIXTURE_FILES: readonly FixtureFile[] = [
   { file: 'pod01.yaml', namespace: 'main' },
@@ -103,8 +112,8 @@ export function expectedAllocation(expectation: ServiceAllocationExpectation, pr
 export type ConnectivityTarget =
   /** Every backend Service's clusterIP of the family, port 80. */
   | 'backend-service-cluster-ips'
-  /** A backend on another node than the source, at its podIP of the family, port 9376. */
-  | 'backend-on-other-node'
+  /** The node client of every other node, at its podIP of the family, port 9376. */
+  | 'node-clients-on-other-nodes'
   /** Every node's InternalIP of the family at the NodePort Service's nodePort. */
   | 'nodeport-on-every-node'
   /** The PreferDualStack Service's clusterIP of the family, port 80. */
@@ -115,18 +124,21 @@ export type ConnectivityTarget =
 /** Who must answer GET /hostname: every backend of app: MyApp (each must answer), the probed pod itself, or the source itself. */
 export type Responder = 'every-backend' | 'target-pod' | 'source';
 
+/** Where probes start: one pod, or the pod of that kind on every selected node. */
+export type ProbeSources = PodRole | 'node-clients' | 'node-hostnets';
+
 export interface ConnectivityScenario {
   readonly baseId: string;
-  readonly from: PodRole;
+  readonly from: ProbeSources;
   readonly to: ConnectivityTarget;
   readonly responder: Responder;
 }
 
 export const CONNECTIVITY_SCENARIOS: readonly ConnectivityScenario[] = [
-  { baseId: 'conn.clusterip', from: 'client', to: 'backend-service-cluster-ips', responder: 'every-backend' },
-  { baseId: 'conn.pod-to-pod', from: 'client', to: 'backend-on-other-node', responder: 'target-pod' },
-  { baseId: 'conn.nodeport', from: 'client', to: 'nodeport-on-every-node', responder: 'every-backend' },
-  { baseId: 'conn.hostnetwork-clusterip', from: 'hostnet', to: 'prefer-service-cluster-ip', responder: 'every-backend' },
+  { baseId: 'conn.clusterip', from: 'node-clients', to: 'backend-service-cluster-ips', responder: 'every-backend' },
+  { baseId: 'conn.pod-to-pod', from: 'node-clients', to: 'node-clients-on-other-nodes', responder: 'target-pod' },
+  { baseId: 'conn.nodeport', from: 'node-clients', to: 'nodeport-on-every-node', responder: 'every-backend' },
+  { baseId: 'conn.hostnetwork-clusterip', from: 'node-hostnets', to: 'prefer-service-cluster-ip', responder: 'every-backend' },
   { baseId: 'conn.hairpin', from: 'hairpin', to: 'own-service-cluster-ip', responder: 'source' },
 ];
 

@@ -56,33 +56,51 @@ const scenario = (baseId: string): ConnectivityScenario => {
   return found;
 };
 
+/** A pod pinned to a node, shaped as the API returns it once Ready. */
+function nodePod(name: string, node: string, ips: string[]): V1Pod {
+  const base = podWithIps(pod01(), ips);
+  return { ...base, metadata: { name, namespace: 'dsc-test' }, spec: { ...base.spec, containers: base.spec?.containers ?? [], nodeName: node } };
+}
+
+const NODE_CLIENTS = (keepOnly?: 'IPv4'): V1Pod[] => [
+  nodePod('node-client-0', 'dualstack-control-plane', keepOnly ? ['10.244.0.9'] : ['10.244.0.9', 'fd00:10:244::9']),
+  nodePod('node-client-1', 'dualstack-worker', keepOnly ? ['10.244.1.9'] : ['10.244.1.9', 'fd00:10:244:1::9']),
+];
+const NODE_HOSTNETS = (): V1Pod[] => [
+  nodePod('node-hostnet-0', 'dualstack-control-plane', ['172.18.0.2', 'fc00:f853:ccd:e793::2']),
+  nodePod('node-hostnet-1', 'dualstack-worker', ['172.18.0.3', 'fc00:f853:ccd:e793::3']),
+];
+
 const dualState = (): ObservedState => ({
   pods: pods(),
+  nodeClients: NODE_CLIENTS(),
+  nodeHostnets: NODE_HOSTNETS(),
   services: dualServices(),
   nodes: dualNodes(),
   schedulableNodes: ['dualstack-control-plane', 'dualstack-worker'],
 });
 
+/** "source -> address:port", for comparing plans. */
+const routes = (plan: ReturnType<typeof planProbes>): string[] =>
+  plan.probes.map((probe) => `${probe.source.pod.metadata?.name ?? '?'} -> ${probe.destination.address}:${probe.destination.port}`);
+
 describe('connectivity: planning scenario × family into probes', function () {
-  it('probes every backend Service clusterIP of the family from the client, answered by every backend', function () {
+  it('probes every backend Service clusterIP of the family from the client on every node, answered by every backend', function () {
     const plan = planProbes(scenario('conn.clusterip'), 'IPv6', dualState());
     expect(plan.problems).to.deep.equal([]);
-    expect(plan.source?.address).to.equal('fd00:10:244:1::5');
-    expect(plan.probes.map((probe) => probe.destination.address)).to.deep.equal([
-      'fd00:10:96::3',
-      'fd00:10:96::4',
-      'fd00:10:96::5',
-      'fd00:10:96::6',
-      'fd00:10:96::7',
-    ]);
+    expect(routes(plan)).to.deep.equal(
+      ['node-client-0', 'node-client-1'].flatMap((source) =>
+        ['fd00:10:96::3', 'fd00:10:96::4', 'fd00:10:96::5', 'fd00:10:96::6', 'fd00:10:96::7'].map((ip) => `${source} -> ${ip}:80`),
+      ),
+    );
+    expect(plan.probes[0]?.source.address).to.equal('fd00:10:244::9');
     expect(plan.probes[0]?.responders).to.deep.equal(['backend-a', 'backend-b']);
   });
 
-  it('probes only backends on another node than the source, expecting that backend to answer', function () {
+  it('probes from every node the node client of every other node, expecting that pod to answer', function () {
     const plan = planProbes(scenario('conn.pod-to-pod'), 'IPv4', dualState());
-    expect(plan.probes).to.have.length(1);
-    expect(plan.probes[0]?.destination).to.deep.include({ address: '10.244.0.6', port: 9376 });
-    expect(plan.probes[0]?.responders).to.deep.equal(['backend-a']);
+    expect(routes(plan)).to.deep.equal(['node-client-0 -> 10.244.1.9:9376', 'node-client-1 -> 10.244.0.9:9376']);
+    expect(plan.probes.map((probe) => probe.responders)).to.deep.equal([['node-client-1'], ['node-client-0']]);
   });
 
   it('skips pod-to-pod across nodes with one schedulable node, saying so', function () {
@@ -91,25 +109,33 @@ describe('connectivity: planning scenario × family into probes', function () {
     expect(plan.skip?.reason).to.contain('only one schedulable node (dualstack-worker)');
   });
 
-  it('probes the NodePort on every node address of the family', function () {
+  it('probes the NodePort on every node address of the family from every node', function () {
     const plan = planProbes(scenario('conn.nodeport'), 'IPv6', dualState());
-    expect(plan.probes.map((probe) => `${probe.destination.address}:${probe.destination.port}`)).to.deep.equal([
-      'fc00:f853:ccd:e793::2:31234',
-      'fc00:f853:ccd:e793::3:31234',
+    expect(routes(plan)).to.deep.equal([
+      'node-client-0 -> fc00:f853:ccd:e793::2:31234',
+      'node-client-0 -> fc00:f853:ccd:e793::3:31234',
+      'node-client-1 -> fc00:f853:ccd:e793::2:31234',
+      'node-client-1 -> fc00:f853:ccd:e793::3:31234',
     ]);
   });
 
   it("sends hairpin probes from the hairpin pod to its own Service, expecting its own name", function () {
     const plan = planProbes(scenario('conn.hairpin'), 'IPv4', dualState());
-    expect(plan.source?.pod.metadata?.name).to.equal('hairpin');
+    expect(plan.probes.map((probe) => probe.source.pod.metadata?.name)).to.deep.equal(['hairpin']);
     expect(plan.probes[0]?.destination.address).to.equal('10.96.10.8');
     expect(plan.probes[0]?.responders).to.deep.equal(['hairpin']);
   });
 
-  it('sends hostNetwork probes from the node address', function () {
+  it("sends hostNetwork probes from every node's address", function () {
     const plan = planProbes(scenario('conn.hostnetwork-clusterip'), 'IPv6', dualState());
-    expect(plan.source?.address).to.equal('fc00:f853:ccd:e793::3');
-    expect(plan.probes[0]?.destination.address).to.equal('fd00:10:96::4');
+    expect(plan.probes.map((probe) => probe.source.address)).to.deep.equal(['fc00:f853:ccd:e793::2', 'fc00:f853:ccd:e793::3']);
+    expect(plan.probes.every((probe) => probe.destination.address === 'fd00:10:96::4')).to.equal(true);
+  });
+
+  it('fails, naming it, when there is no pod to probe from', function () {
+    const plan = planProbes(scenario('conn.clusterip'), 'IPv4', { ...dualState(), nodeClients: [] });
+    expect(plan.probes).to.deep.equal([]);
+    expect(plan.problems.join('\n')).to.contain('no node-clients pod to probe from');
   });
 
   it('on an IPv4-only cluster plans IPv4 fully and fails IPv6 naming what lacks it', function () {
@@ -120,12 +146,12 @@ describe('connectivity: planning scenario × family into probes', function () {
         return [name, ipv4.length === 0 ? rejected : { ...created, service: service(name, { ...created.service?.spec, clusterIPs: ipv4, ipFamilies: ['IPv4'] }) }];
       }),
     );
-    const state: ObservedState = { ...dualState(), pods: pods('IPv4'), services, nodes: dualNodes().map((node) => onlyFamily(node, 'IPv4')) };
+    const state: ObservedState = { ...dualState(), pods: pods('IPv4'), nodeClients: NODE_CLIENTS('IPv4'), services, nodes: dualNodes().map((node) => onlyFamily(node, 'IPv4')) };
     const ipv4 = planProbes(scenario('conn.clusterip'), 'IPv4', state);
     expect(ipv4.problems).to.deep.equal([]);
-    expect(ipv4.probes.length).to.equal(6);
+    expect(ipv4.probes.length).to.equal(12); // 6 Services with an IPv4 clusterIP × 2 node clients
     const ipv6 = planProbes(scenario('conn.clusterip'), 'IPv6', state);
-    expect(ipv6.problems.join('\n')).to.contain('pod client has no IPv6 address to probe from: status.podIPs=[10.244.1.5]');
+    expect(ipv6.problems.join('\n')).to.contain('pod node-client-0 on dualstack-control-plane has no IPv6 address to probe from: status.podIPs=[10.244.0.9]');
     expect(ipv6.problems.join('\n')).to.contain('no backend Service has an IPv6 clusterIP');
     expect(ipv6.problems.join('\n')).to.contain('svc dual-stack-ipv6-svc: rejected (HTTP 422');
     const nodePort = planProbes(scenario('conn.nodeport'), 'IPv6', state);
