@@ -140,7 +140,7 @@ export function expectCode(r: SuiteRun, want: number): void {
 const STACK_LINE = /^\s+at /m;
 
 /** Exit 2, no stack trace anywhere, and stderr holds exactly one line besides the phase markers: that line. */
-export function expectOneLine(r: SuiteRun, mustContain: readonly string[]): string {
+function expectOneLine(r: SuiteRun, mustContain: readonly string[]): string {
   expectCode(r, 2);
   if (STACK_LINE.test(r.stderr) || STACK_LINE.test(r.stdout)) throw new Error(`a stack trace was printed: ${describeRun(r)}`);
   const lines = r.stderr.split('\n').filter((text) => text.trim() !== '' && !/^phase=\S+$/.test(text));
@@ -287,6 +287,17 @@ async function silentServer(): Promise<{ port: number; close: () => Promise<void
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/** A run that must stop with exit 2 and one line (what a user sees), and leave nothing behind: the line and its time. */
+export function oneLineLeavingNothing(kubeconfig: string, args: readonly string[], env: NodeJS.ProcessEnv, mustContain: readonly string[]): Promise<string> {
+  return withTempDir('one-line', async (dir) => {
+    const before = await snapshot(kubeconfig);
+    const r = await runSuite({ args: [...args, '--reports-dir', join(dir, 'reports')], env, timeoutMs: 180_000 });
+    const message = expectOneLine(r, mustContain);
+    await nothingLeaked(kubeconfig, before);
+    return `${message} (after ${r.seconds.toFixed(1)} s)`;
+  });
 }
 
 export function withTempDir<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
@@ -496,17 +507,11 @@ export function robustnessCases(target: RobustnessTarget): RobustnessCase[] {
     {
       name: 'bad input: an image that cannot be pulled (--busybox-image registry.invalid/none:1)',
       fn: () =>
-        withTempDir('image', async (dir) => {
-          const before = await snapshot(kubeconfig);
-          const r = await runSuite({
-            args: ['--busybox-image', 'registry.invalid/none:1', '--reports-dir', join(dir, 'reports')],
-            env: { ...env, DSC_TIMEOUT_POD_READY: '90s' },
-            timeoutMs: 180_000,
-          });
-          const message = expectOneLine(r, ['registry.invalid/none:1', '--busybox-image', 'DSC_BUSYBOX_IMAGE']);
-          await nothingLeaked(kubeconfig, before);
-          return `${message} (after ${r.seconds.toFixed(1)} s)`;
-        }),
+        oneLineLeavingNothing(kubeconfig, ['--busybox-image', 'registry.invalid/none:1'], { ...env, DSC_TIMEOUT_POD_READY: '90s' }, [
+          'registry.invalid/none:1',
+          '--busybox-image',
+          'DSC_BUSYBOX_IMAGE',
+        ]),
     },
 
     {
