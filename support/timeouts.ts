@@ -12,7 +12,7 @@ export const TIMEOUT_TABLE = {
   dns: { defaultMs: 30_000, bounds: 'retries of a DNS lookup until the expected records appear' },
   exec: { defaultMs: 15_000, bounds: 'an exec that reads a file or the environment of a pod' },
   loadBalancer: { defaultMs: 30_000, bounds: 'a LoadBalancer Service getting an external IP; also the probe that detects an LB provider' },
-  offclusterStart: { defaultMs: 60_000, bounds: 'the off-cluster client container starting on the docker network (a local image; never pulled)' },
+  offclusterStart: { defaultMs: 60_000, bounds: 'the off-cluster client container starting on the docker network (its image pulled first where the host lacks it)' },
   namespaceDeletion: { defaultMs: 120_000, bounds: 'a run namespace disappearing after deletion' },
   clusterUp: { defaultMs: 1_800_000, bounds: 'the embedded kind cluster coming up through `npm run cluster:up`' },
 } as const satisfies Record<string, { defaultMs: number; bounds: string }>;
