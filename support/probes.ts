@@ -83,7 +83,10 @@ export async function retryProbe(
       },
       isDone: (observed) => observed.problem === undefined,
       describe: (observed) => observed.problem ?? 'ok',
-      maxIntervalMs: 1_000,
+      // Short pauses: collecting every backend takes several answers from kube-proxy's random choice, and a check
+      // waits for its slowest probe.
+      firstIntervalMs: 100,
+      maxIntervalMs: 500,
     });
     return report({ line, ok: true, answer: done.answer, detail: '', attempts, durationMs: Date.now() - started });
   } catch (error) {
