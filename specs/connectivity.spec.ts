@@ -3,7 +3,7 @@
 // the expected responders are part of the plan: a Service path passes only when every backend has answered.
 import { check } from '../support/check.ts';
 import { schedulableNodeNames } from '../support/cluster.ts';
-import { nodesOfPods, planProbes, ResponderCollector } from '../support/connectivity.ts';
+import { nodesOfPods, planProbes, untilEveryResponder } from '../support/connectivity.ts';
 import { CONNECTIVITY_SCENARIOS } from '../support/expectations.ts';
 import { ALL_FAMILIES, familySlug } from '../support/ip.ts';
 import { httpHostnameProbe } from '../support/probes.ts';
@@ -27,16 +27,13 @@ describe('Connectivity: every path works in each family, from every node', funct
         const where = nodesOfPods([...Object.values(fixtures.pods), ...fixtures.nodeClients]);
         // Independent probes run at once: a path that never answers costs its bound once, not once per probe.
         const probed = await Promise.all(
-          plan.probes.map(async (probe) => {
-            const collector = new ResponderCollector(probe.responders, where);
-            const outcome = await httpHostnameProbe(run.clients, run.config.timeouts, probe.source, probe.destination, collector.accept);
-            return { outcome: { ...outcome, detail: collector.explain(outcome.detail) }, answered: collector.describe() };
-          }),
+          plan.probes.map((probe) =>
+            untilEveryResponder(probe.responders, where, (accept) =>
+              httpHostnameProbe(run.clients, run.config.timeouts, probe.source, probe.destination, accept),
+            ),
+          ),
         );
-        t.observe(
-          'probes',
-          probed.map(({ outcome, answered }) => `${outcome.line}: ${outcome.ok ? `ok, answered by ${answered}` : `FAILED: ${outcome.detail}`}`),
-        );
+        t.observe('probes', probed.map(({ observed }) => observed));
         t.verdict([
           ...plan.problems,
           ...probed.filter(({ outcome }) => !outcome.ok).map(({ outcome }) => `${outcome.line}: ${outcome.detail}`),

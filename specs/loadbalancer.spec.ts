@@ -7,7 +7,7 @@
 // the off-cluster client (else from this host), are judged as the external IPs of each family.
 import type { V1Service } from '@kubernetes/client-node';
 import { check, type CheckContext } from '../support/check.ts';
-import { nodesOfPods, ResponderCollector } from '../support/connectivity.ts';
+import { nodesOfPods, untilEveryResponder } from '../support/connectivity.ts';
 import { describeError } from '../support/errors.ts';
 import { BACKEND_ROLES, SERVICE_PORT, SERVICES } from '../support/expectations.ts';
 import { ALL_FAMILIES, familySlug, type IpFamily } from '../support/ip.ts';
@@ -126,10 +126,13 @@ describe('LoadBalancer: the IPv6 and the dual-stack LoadBalancer Services', func
     const label = external.hostname === undefined ? `svc ${name} external IP` : `svc ${name} ingress hostname ${external.hostname}`;
     // Every backend must answer through the external IP, as for the in-cluster Service paths.
     const pods = deployed().pods;
-    const collector = new ResponderCollector(BACKEND_ROLES.map((role) => pods[role].metadata?.name ?? role), nodesOfPods(Object.values(pods)));
-    const outcome = await offclusterHttpProbe(run, client, { label, address: external.address, port: SERVICE_PORT }, collector.accept);
-    t.observe('probe', `${outcome.line}: ${outcome.ok ? `ok, answered by ${collector.describe()}` : `FAILED: ${collector.explain(outcome.detail)}`}`);
-    t.verdict(outcome.ok ? [] : [`${outcome.line}: ${collector.explain(outcome.detail)}`]);
+    const { outcome, observed } = await untilEveryResponder(
+      BACKEND_ROLES.map((role) => pods[role].metadata?.name ?? role),
+      nodesOfPods(Object.values(pods)),
+      (accept) => offclusterHttpProbe(run, client, { label, address: external.address, port: SERVICE_PORT }, accept),
+    );
+    t.observe('probe', observed);
+    t.verdict(outcome.ok ? [] : [`${outcome.line}: ${outcome.detail}`]);
   }
 
   check('lb.ipv6.external-ip', async function (t) {

@@ -3,7 +3,7 @@
 // network (a cluster that is not kind and no --offcluster-network) the checks are skipped with that reason; with
 // --absent offcluster-network they are skipped before anything is detected or started (support/check.ts).
 import { check } from '../support/check.ts';
-import { nodePortProbes, nodesOfPods, ResponderCollector } from '../support/connectivity.ts';
+import { nodePortProbes, nodesOfPods, untilEveryResponder } from '../support/connectivity.ts';
 import { BACKEND_ROLES } from '../support/expectations.ts';
 import { ALL_FAMILIES, familySlug } from '../support/ip.ts';
 import { offclusterClient, offclusterHttpProbe, offclusterNetwork } from '../support/offcluster.ts';
@@ -27,18 +27,16 @@ describe('Off-cluster: a client outside the cluster reaches it in each family', 
       // Every node address must reach every backend: the local and the forwarded path both.
       const probed = client
         ? await Promise.all(
-            plan.probes.map(async (probe) => {
-              const collector = new ResponderCollector(probe.responders, where);
-              const outcome = await offclusterHttpProbe(run, client, probe.destination, collector.accept);
-              return { outcome: { ...outcome, detail: collector.explain(outcome.detail) }, answered: collector.describe() };
-            }),
+            plan.probes.map((probe) =>
+              untilEveryResponder(probe.responders, where, (accept) => offclusterHttpProbe(run, client, probe.destination, accept)),
+            ),
           )
         : [];
       const outcomes = probed.map(({ outcome }) => outcome);
       t.observe('off-cluster network', `${network.network} [${network.subnets.join(', ')}]: ${network.how}`);
       t.observe(
         'probes',
-        probed.map(({ outcome, answered }) => `${outcome.line}: ${outcome.ok ? `ok, answered by ${answered}` : `FAILED: ${outcome.detail}`}`),
+        probed.map(({ observed }) => observed),
       );
       t.verdict([...plan.problems, ...outcomes.filter((outcome) => !outcome.ok).map((outcome) => `${outcome.line}: ${outcome.detail}`)]);
     });

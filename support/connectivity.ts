@@ -17,7 +17,7 @@ import {
 import { nodeAddressing } from './families.ts';
 import { formatList, type IpFamily } from './ip.ts';
 import { clusterIpOfFamily, podIPsOf, podIpOfFamily } from './judgements.ts';
-import type { ProbeDestination, ProbeSource } from './probes.ts';
+import type { ProbeDestination, ProbeOutcome, ProbeSource } from './probes.ts';
 
 /** Where a probe goes and who must answer there. */
 export interface PlannedTarget {
@@ -235,8 +235,25 @@ export function nodesOfPods(pods: readonly V1Pod[]): Record<string, string> {
   return Object.fromEntries(pods.map((pod) => [podName(pod), pod.spec?.nodeName ?? '?']));
 }
 
-/** Why an answer is wrong, or undefined when one of the expected responders answered. */
-export function judgeResponder(answer: string, responders: readonly string[]): string | undefined {
-  if (responders.includes(answer)) return undefined;
-  return `answered "${answer}", expected ${responders.length === 1 ? `"${responders[0]}"` : `one of ${responders.map((r) => `"${r}"`).join(', ')}`}`;
+/** A probe's outcome once every responder was awaited, and its line for the report. */
+export interface EveryResponderOutcome {
+  /** The outcome; a failure's detail also says who answered and who never did. */
+  readonly outcome: ProbeOutcome;
+  /** `src (ip) -> dst ([ip]:port): ok, answered by a, b` or `...: FAILED: <detail>`. */
+  readonly observed: string;
+}
+
+/**
+ * Runs one retrying probe (in-cluster or off-cluster) until each responder has answered: the one place where a path's
+ * answers are collected and judged, so every Service path applies the same rule.
+ */
+export async function untilEveryResponder(
+  responders: readonly string[],
+  where: Readonly<Record<string, string>>,
+  probe: (accept: (answer: string) => string | undefined) => Promise<ProbeOutcome>,
+): Promise<EveryResponderOutcome> {
+  const collector = new ResponderCollector(responders, where);
+  const raw = await probe(collector.accept);
+  const outcome = raw.ok ? raw : { ...raw, detail: collector.explain(raw.detail) };
+  return { outcome, observed: `${outcome.line}: ${outcome.ok ? `ok, answered by ${collector.describe()}` : `FAILED: ${outcome.detail}`}` };
 }

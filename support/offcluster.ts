@@ -95,6 +95,11 @@ export function httpGetCommand(address: string, port: number, timeoutSeconds: nu
   return ['timeout', String(timeoutSeconds), 'wget', '-q', '-O', '-', `http://${joinHostPort(address, port)}/hostname`];
 }
 
+/** Multi-line tool output as one line for a message. */
+function oneLine(text: string): string {
+  return text.trim().replace(/\s*\n\s*/g, '; ');
+}
+
 /** `timeout` exits 124 when it had to stop the command (coreutils, newer busybox); busybox 1.35 exits 143. */
 const TIMED_OUT_EXIT_CODES: readonly number[] = [124, 143];
 
@@ -105,7 +110,7 @@ export function judgeHttpGet(
 ): { answer: string; problem: string | undefined } {
   const answer = result.stdout.trim();
   if (result.exitCode === 0) return { answer, problem: undefined };
-  const stderr = result.stderr.trim().replace(/\s*\n\s*/g, '; ');
+  const stderr = oneLine(result.stderr);
   const why = TIMED_OUT_EXIT_CODES.includes(result.exitCode) ? `no answer within ${formatDuration(timeoutSeconds * 1000)}` : `exit ${result.exitCode}`;
   return { answer, problem: `${why}${stderr ? `: ${stderr}` : ''}` };
 }
@@ -135,7 +140,7 @@ export function judgeNslookup(
   const text = `${result.stdout}\n${result.stderr}`;
   if (parsed.notFound || /no answer|can't find/i.test(text)) return { addresses, error: undefined };
   if (TIMED_OUT_EXIT_CODES.includes(result.exitCode)) return { addresses, error: `${type}: no answer within ${formatDuration(timeoutSeconds * 1000)}` };
-  const detail = (result.stderr.trim() || result.stdout.trim()).replace(/\s*\n\s*/g, '; ');
+  const detail = oneLine(result.stderr.trim() || result.stdout);
   return { addresses, error: `${type}: exit ${result.exitCode}${detail ? `: ${detail}` : ''}` };
 }
 
@@ -250,7 +255,7 @@ export function offclusterImageOf(config: Pick<RunConfig, 'offclusterImage' | 'i
 /** The one line of a client image that is neither in this host's docker nor pullable (exit 2). */
 export function offclusterImageError(image: string, why: string): ConfigurationError {
   return new ConfigurationError(
-    `off-cluster client image ${image} is not in this host's docker and cannot be pulled: ${why.trim().replace(/\s*\n\s*/g, '; ')}; ` +
+    `off-cluster client image ${image} is not in this host's docker and cannot be pulled: ${oneLine(why)}; ` +
       `name one this host has with ${OFFCLUSTER_IMAGE_SETTING.flag} (or ${OFFCLUSTER_IMAGE_SETTING.env}), ` +
       `or run without the off-cluster checks with --absent offcluster-network`,
   );

@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { judgeResponder, nodesOfPods, planProbes, ResponderCollector, type ObservedState } from '../support/connectivity.ts';
+import { nodesOfPods, planProbes, ResponderCollector, type ObservedState } from '../support/connectivity.ts';
 import type { CreatedService } from '../support/deploy.ts';
 import { CONNECTIVITY_SCENARIOS, POD_ROLES, SERVICES, type ConnectivityScenario, type PodRole } from '../support/expectations.ts';
 import { dualNodes, onlyFamily, pod01, podWithIps, service } from './helpers.ts';
@@ -159,8 +159,8 @@ describe('connectivity: planning scenario × family into probes', function () {
   });
 
   it('judges the responder by name', function () {
-    expect(judgeResponder('backend-a', ['backend-a', 'backend-b'])).to.equal(undefined);
-    expect(judgeResponder('hairpin', ['backend-a'])).to.equal('answered "hairpin", expected "backend-a"');
+    expect(new ResponderCollector(['backend-a']).accept('backend-a')).to.equal(undefined);
+    expect(new ResponderCollector(['backend-a']).accept('hairpin')).to.equal('answered by "hairpin", not the expected responder; never answered: backend-a');
   });
 
   it('passes a Service path only once every backend has answered, naming the silent one and its node', function () {
