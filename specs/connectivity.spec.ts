@@ -1,12 +1,13 @@
 // Connectivity, per family: scenarios (data in support/expectations.ts) × families generate the probes; each probe
-// is an HTTP GET /hostname sent from inside a fixture pod (a client or hostNetwork pod on every selected node), and
-// the expected responders are part of the plan: a Service path passes only when every backend has answered.
+// asks for the responder's hostname (HTTP GET /hostname, or the UDP datagram "hostname") from inside a fixture pod (a
+// client or hostNetwork pod on every selected node), and the expected responders are part of the plan: a Service
+// path passes only when every backend has answered.
 import { check } from '../support/check.ts';
 import { schedulableNodeNames } from '../support/cluster.ts';
-import { nodesOfPods, planProbes, untilEveryResponder } from '../support/connectivity.ts';
+import { hostnetResponders, nodesOfPods, planProbes, untilEveryResponder } from '../support/connectivity.ts';
 import { CONNECTIVITY_SCENARIOS } from '../support/expectations.ts';
 import { ALL_FAMILIES, familySlug } from '../support/ip.ts';
-import { httpHostnameProbe } from '../support/probes.ts';
+import { httpHostnameProbe, udpHostnameProbe } from '../support/probes.ts';
 import { currentRun, deployed } from '../support/run.ts';
 
 describe('Connectivity: every path works in each family, from every node', function () {
@@ -24,12 +25,15 @@ describe('Connectivity: every path works in each family, from every node', funct
           schedulableNodes: schedulableNodeNames(run.cluster),
         });
         if (plan.skip) t.skip(plan.skip.capability, plan.skip.reason);
-        const where = nodesOfPods([...Object.values(fixtures.pods), ...fixtures.nodeClients]);
+        const where = {
+          ...nodesOfPods([...Object.values(fixtures.pods), ...fixtures.nodeClients]),
+          ...hostnetResponders(fixtures.nodeHostnets, run.cluster.selectedNodes).where,
+        };
         // Independent probes run at once: a path that never answers costs its bound once, not once per probe.
         const probed = await Promise.all(
           plan.probes.map((probe) =>
             untilEveryResponder(probe.responders, where, (accept) =>
-              httpHostnameProbe(run.clients, run.config.timeouts, probe.source, probe.destination, accept),
+              (probe.protocol === 'udp' ? udpHostnameProbe : httpHostnameProbe)(run.clients, run.config.timeouts, probe.source, probe.destination, accept),
             ),
           ),
         );

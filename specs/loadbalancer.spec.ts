@@ -23,7 +23,7 @@ import {
   type HostnameResolver,
   type LbProvider,
 } from '../support/loadbalancer.ts';
-import { offclusterClient, offclusterHttpProbe, offclusterNetwork, offclusterResolver } from '../support/offcluster.ts';
+import { offclusterClient, offclusterHostnameProbe, offclusterNetwork, offclusterResolver } from '../support/offcluster.ts';
 import { currentRun, deployed, type Run } from '../support/run.ts';
 import { settle } from '../support/wait.ts';
 
@@ -129,7 +129,7 @@ describe('LoadBalancer: the IPv6 and the dual-stack LoadBalancer Services', func
     const { outcome, observed } = await untilEveryResponder(
       BACKEND_ROLES.map((role) => pods[role].metadata?.name ?? role),
       nodesOfPods(Object.values(pods)),
-      (accept) => offclusterHttpProbe(run, client, { label, address: external.address, port: SERVICE_PORT }, accept),
+      (accept) => offclusterHostnameProbe(run, client, { label, address: external.address, port: SERVICE_PORT }, 'tcp', accept),
     );
     t.observe('probe', observed);
     t.verdict(outcome.ok ? [] : [`${outcome.line}: ${outcome.detail}`]);

@@ -343,6 +343,76 @@ export const CHECK_SPECS: readonly CheckSpec[] = [
     upstream: 'test/e2e/network/service.go: "should allow pods to hairpin back to themselves through services"',
     causes: ['Bridge hairpin mode off on pod interfaces (CNI setting hairpinMode)', 'kube-proxy --hairpin-mode mismatch'],
   },
+  {
+    id: 'conn.udp.clusterip',
+    area: 'connectivity',
+    perFamily: true,
+    title: 'a dual-stack Service answers over UDP on its {family} clusterIP from every node, every backend',
+    verifies:
+      'From the node client on every selected node, the datagram "hostname" (`nc -u`) to dual-stack-nodeport-svc\'s {family} clusterIP, UDP port 80, is answered by every backend (each name seen at least once).',
+    pageStep: null,
+    upstream: 'test/e2e/network/dual_stack.go: "should function for pod-Service: udp"',
+    causes: [
+      'kube-proxy lacks {family} UDP rules, or stale conntrack entries for UDP after endpoint changes (conntrack tool missing on the node)',
+      'A firewall or security group dropping {family} UDP between nodes',
+    ],
+  },
+  {
+    id: 'conn.udp.nodeport',
+    area: 'connectivity',
+    perFamily: true,
+    title: "a dual-stack NodePort Service answers over UDP on every node's {family} address, every backend",
+    verifies:
+      'From the node client on every selected node, the datagram "hostname" (`nc -u`) to every node\'s {family} InternalIP at the UDP nodePort of dual-stack-nodeport-svc is answered by every backend.',
+    pageStep: null,
+    upstream: 'test/e2e/network/dual_stack.go: "should function for node-Service: udp"',
+    causes: [
+      "kube-proxy --nodeport-addresses excludes the node's {family} address, or UDP NodePort rules missing for {family}",
+      'Masquerading of forwarded {family} UDP missing, so replies from a backend on another node are lost',
+    ],
+  },
+  {
+    id: 'conn.hostnet-endpoints',
+    area: 'connectivity',
+    perFamily: true,
+    title: 'a Service whose backends use host networking answers on its {family} clusterIP, from every node, every backend',
+    verifies:
+      "From the node client on every selected node, HTTP GET to dual-stack-hostnet-svc's {family} clusterIP:80 (backends: the hostNetwork pod on every node, serving on the run's port 19000-19999) is answered by every node's hostNetwork pod (its node's hostname).",
+    pageStep: null,
+    upstream: 'test/e2e/network/dual_stack.go: "should function for endpoint-Service: http" (hostNetwork endpoints)',
+    causes: [
+      'The node has no {family} InternalIP, so its hostNetwork pod has no {family} podIP and no {family} endpoint (kubelet --node-ip)',
+      'A node firewall rejecting {family} traffic to host ports',
+    ],
+  },
+  {
+    id: 'conn.affinity',
+    area: 'connectivity',
+    perFamily: true,
+    title: 'client-IP session affinity holds on a Service\'s {family} clusterIP',
+    verifies:
+      'From the node client on every selected node, 15 HTTP GETs in a row to dual-stack-affinity-svc\'s {family} clusterIP:80 (sessionAffinity: ClientIP, two backends) are all answered by one backend.',
+    pageStep: null,
+    upstream: 'test/e2e/network/service.go: "should have session affinity work for service with type clusterIP"',
+    causes: [
+      'kube-proxy ignores sessionAffinity for {family} (recent-match rules or IPVS persistence missing for {family})',
+      'Client traffic masqueraded or load-balanced before kube-proxy, so one client shows several source addresses',
+    ],
+  },
+  {
+    id: 'conn.endpoint-update',
+    area: 'connectivity',
+    perFamily: true,
+    title: 'a Service follows its endpoints on its {family} clusterIP: an added backend is reached, a removed one no longer is',
+    verifies:
+      'dual-stack-update-svc selects pods labelled endpoint-update=member. The label is added to the other backend, which must then answer on the {family} clusterIP from every node client; then it is removed from the first one, after which 10 answers in a row from every node client must all come from the remaining backend. Both within the connectivity bound.',
+    pageStep: null,
+    upstream: 'test/e2e/network/service.go: "should be updated after adding or deleting ports" / endpoint changes in dual_stack.go',
+    causes: [
+      'kube-proxy not running or not syncing on a node (its {family} rules are stale)',
+      'EndpointSlice controller or mirroring not producing {family} slices for the change',
+    ],
+  },
   // DNS
   {
     id: 'dns.service',
@@ -378,6 +448,22 @@ export const CHECK_SPECS: readonly CheckSpec[] = [
       'kube-proxy --nodeport-addresses excludes {family} or the node\'s {family} address',
       'Node firewall dropping {family} traffic to the NodePort range from outside the cluster',
       'The node has no {family} InternalIP (see node.internalip.families)',
+    ],
+    skipsWithout: ['offcluster-network'],
+  },
+  {
+    id: 'offcluster.udp.nodeport',
+    area: 'offcluster',
+    perFamily: true,
+    title: "a client outside the cluster reaches a dual-stack NodePort Service over UDP on every node's {family} address",
+    verifies:
+      "From the off-cluster client container, the datagram \"hostname\" (`nc -u`) to each node's {family} InternalIP at the UDP nodePort of dual-stack-nodeport-svc is answered by every backend.",
+    pageStep: null,
+    upstream: 'test/e2e/network/dual_stack.go: "should function for node-Service: udp"',
+    causes: [
+      'Node firewall dropping {family} UDP to the NodePort range from outside the cluster',
+      'Masquerading of forwarded {family} UDP missing, so replies from a backend on another node are lost',
+      'The off-cluster image has no `nc` with UDP (-u): use an agnhost image (--offcluster-image)',
     ],
     skipsWithout: ['offcluster-network'],
   },

@@ -12,16 +12,18 @@ import {
   SERVICES,
   type ConnectivityScenario,
   type PodRole,
+  type ProbeProtocol,
   type ProbeSources,
 } from './expectations.ts';
 import { nodeAddressing } from './families.ts';
 import { formatList, type IpFamily } from './ip.ts';
 import { clusterIpOfFamily, podIPsOf, podIpOfFamily } from './judgements.ts';
-import type { ProbeDestination, ProbeOutcome, ProbeSource } from './probes.ts';
+import { FAILED_REQUEST, tallyAnswers, type ProbeDestination, type ProbeOutcome, type ProbeSource } from './probes.ts';
 
-/** Where a probe goes and who must answer there. */
+/** Where a probe goes, over which protocol, and who must answer there. */
 export interface PlannedTarget {
   readonly destination: ProbeDestination;
+  readonly protocol: ProbeProtocol;
   /** Hostnames that must each answer GET /hostname (every backend of a Service path). */
   readonly responders: readonly string[];
 }
@@ -66,11 +68,27 @@ function serviceTarget(
   created: CreatedService | undefined,
   family: IpFamily,
   responders: readonly string[],
+  protocol: ProbeProtocol,
 ): PlannedTarget | string {
   const service: V1Service | undefined = created?.service;
   const ip = service ? clusterIpOfFamily(service, family) : undefined;
   if (ip === undefined) return `${describeService(name, created)}; no ${family} clusterIP to probe`;
-  return { destination: { label: `svc ${name}`, address: ip, port: SERVICE_PORT }, responders };
+  return { destination: { label: `svc ${name}`, address: ip, port: SERVICE_PORT }, responders, protocol };
+}
+
+/**
+ * What a hostNetwork pod answers: its node's hostname (status.addresses type Hostname; the node name when the node
+ * reports none), keyed to the node it runs on.
+ */
+export function hostnetResponders(hostnets: readonly V1Pod[], nodes: readonly V1Node[]): { names: string[]; where: Record<string, string> } {
+  const where: Record<string, string> = {};
+  for (const pod of hostnets) {
+    const nodeName = pod.spec?.nodeName ?? '?';
+    const node = nodes.find((candidate) => candidate.metadata?.name === nodeName);
+    const hostname = node?.status?.addresses?.find((address) => address.type === 'Hostname')?.address ?? nodeName;
+    where[hostname] = `${nodeName}, pod ${podName(pod)}`;
+  }
+  return { names: Object.keys(where), where };
 }
 
 function sourcePods(from: ProbeSources, state: ObservedState): readonly V1Pod[] {
@@ -79,18 +97,32 @@ function sourcePods(from: ProbeSources, state: ObservedState): readonly V1Pod[] 
   return [state.pods[from]];
 }
 
-export function planProbes(scenario: ConnectivityScenario, family: IpFamily, state: ObservedState): ProbePlan {
-  const problems: string[] = [];
+/** Each pod as a probe source of the family; a pod without an address of the family is a problem. */
+export function probeSources(pods: readonly V1Pod[], family: IpFamily, what: string): { sources: ProbeSource[]; problems: string[] } {
   const sources: ProbeSource[] = [];
-  const pods = sourcePods(scenario.from, state);
-  if (pods.length === 0) problems.push(`no ${scenario.from} pod to probe from (one is created on every selected node)`);
+  const problems: string[] = [];
+  if (pods.length === 0) problems.push(`no ${what} pod to probe from (one is created on every selected node)`);
   for (const pod of pods) {
     const address = podIpOfFamily(pod, family);
     if (address) sources.push({ pod, address });
     else problems.push(`pod ${podName(pod)} on ${pod.spec?.nodeName ?? '?'} has no ${family} address to probe from: status.podIPs=${formatList(podIPsOf(pod))}`);
   }
+  return { sources, problems };
+}
+
+/** A Service's clusterIP of the family as a probe destination (port 80), or why there is none. */
+export function serviceDestination(name: string, created: CreatedService | undefined, family: IpFamily): ProbeDestination | string {
+  const target = serviceTarget(name, created, family, [], 'tcp');
+  return typeof target === 'string' ? target : target.destination;
+}
+
+export function planProbes(scenario: ConnectivityScenario, family: IpFamily, state: ObservedState): ProbePlan {
+  const { sources, problems } = probeSources(sourcePods(scenario.from, state), family, scenario.from);
   const backendNames = BACKEND_ROLES.map((role) => podName(state.pods[role]));
-  const responders = (source?: V1Pod): string[] => (scenario.responder === 'source' && source ? [podName(source)] : backendNames);
+  const hostnetNames = hostnetResponders(state.nodeHostnets, state.nodes).names;
+  const responders = (source?: V1Pod): string[] =>
+    scenario.responder === 'source' && source ? [podName(source)] : scenario.responder === 'every-node-hostnet' ? hostnetNames : backendNames;
+  const { protocol } = scenario;
   /** The same targets for every source; a string is a problem. */
   const everySource = (targets: readonly (PlannedTarget | string)[]): PlannedProbe[] => {
     for (const target of targets) if (typeof target === 'string') problems.push(target);
@@ -101,7 +133,7 @@ export function planProbes(scenario: ConnectivityScenario, family: IpFamily, sta
   let probes: PlannedProbe[] = [];
   switch (scenario.to) {
     case 'backend-service-cluster-ips': {
-      const targets = BACKEND_CLUSTERIP_SERVICES.map((name) => serviceTarget(name, state.services.get(name), family, responders()));
+      const targets = BACKEND_CLUSTERIP_SERVICES.map((name) => serviceTarget(name, state.services.get(name), family, responders(), protocol));
       const reachable = targets.filter((target): target is PlannedTarget => typeof target !== 'string');
       // Services of the other family only are expected to lack this family; the check fails only when none has it.
       if (reachable.length === 0) problems.push(`no backend Service has an ${family} clusterIP: ${targets.join('; ')}`);
@@ -128,23 +160,35 @@ export function planProbes(scenario: ConnectivityScenario, family: IpFamily, sta
         for (const target of state.nodeClients.filter((pod) => pod.spec?.nodeName !== source.pod.spec?.nodeName)) {
           const ip = podIpOfFamily(target, family);
           if (ip === undefined) continue;
-          probes.push({ source, destination: { label: `${podName(target)} on ${target.spec?.nodeName ?? '?'}`, address: ip, port: BACKEND_PORT }, responders: [podName(target)] });
+          probes.push({
+            source,
+            destination: { label: `${podName(target)} on ${target.spec?.nodeName ?? '?'}`, address: ip, port: BACKEND_PORT },
+            responders: [podName(target)],
+            protocol,
+          });
         }
       }
       break;
     }
     case 'nodeport-on-every-node': {
-      const planned = nodePortProbes(state.services, state.nodes, family, responders());
+      const planned = nodePortProbes(state.services, state.nodes, family, responders(), protocol);
       problems.push(...planned.problems);
       probes = everySource(planned.probes);
       break;
     }
     case 'prefer-service-cluster-ip':
-      probes = everySource([serviceTarget(SERVICES.prefer, state.services.get(SERVICES.prefer), family, responders())]);
+      probes = everySource([serviceTarget(SERVICES.prefer, state.services.get(SERVICES.prefer), family, responders(), protocol)]);
+      break;
+    case 'nodeport-service-cluster-ip':
+      probes = everySource([serviceTarget(SERVICES.nodePort, state.services.get(SERVICES.nodePort), family, responders(), protocol)]);
+      break;
+    case 'hostnet-service-cluster-ip':
+      if (hostnetNames.length === 0) problems.push('no hostNetwork pod to answer (one is created on every selected node)');
+      probes = everySource([serviceTarget(SERVICES.hostnetEndpoints, state.services.get(SERVICES.hostnetEndpoints), family, responders(), protocol)]);
       break;
     case 'own-service-cluster-ip':
       probes = sources.flatMap((source) => {
-        const target = serviceTarget(SERVICES.hairpin, state.services.get(SERVICES.hairpin), family, responders(source.pod));
+        const target = serviceTarget(SERVICES.hairpin, state.services.get(SERVICES.hairpin), family, responders(source.pod), protocol);
         if (typeof target === 'string') {
           problems.push(target);
           return [];
@@ -157,19 +201,22 @@ export function planProbes(scenario: ConnectivityScenario, family: IpFamily, sta
 }
 
 /**
- * The NodePort Service's nodePort on every node's InternalIP of the family; shared by the in-cluster check
- * (conn.nodeport) and the off-cluster one (offcluster.nodeport).
+ * The NodePort Service's nodePort of the protocol on every node's InternalIP of the family; shared by the in-cluster
+ * checks (conn.nodeport, conn.udp.nodeport) and the off-cluster ones (offcluster.nodeport, offcluster.udp.nodeport).
  */
 export function nodePortProbes(
   services: ReadonlyMap<string, CreatedService>,
   nodes: readonly V1Node[],
   family: IpFamily,
   responders: readonly string[],
+  protocol: ProbeProtocol = 'tcp',
 ): { probes: PlannedTarget[]; problems: string[] } {
   const created = services.get(SERVICES.nodePort);
   const service = created?.service;
-  const nodePort = service?.spec?.ports?.[0]?.nodePort;
-  if (!service || nodePort === undefined) return { probes: [], problems: [`${describeService(SERVICES.nodePort, created)}; no nodePort`] };
+  const nodePort = service?.spec?.ports?.find((port) => (port.protocol ?? 'TCP') === protocol.toUpperCase())?.nodePort;
+  if (!service || nodePort === undefined) {
+    return { probes: [], problems: [`${describeService(SERVICES.nodePort, created)}; no ${protocol.toUpperCase()} nodePort`] };
+  }
   if (!(service.spec?.ipFamilies ?? []).includes(family)) {
     return { probes: [], problems: [`svc ${SERVICES.nodePort}: ipFamilies=[${(service.spec?.ipFamilies ?? []).join(',')}]; no ${family} NodePort`] };
   }
@@ -179,7 +226,7 @@ export function nodePortProbes(
     const addressing = nodeAddressing(node);
     const [ip] = addressing.internalIpsByFamily[family];
     if (ip === undefined) problems.push(`node ${addressing.name} has no ${family} InternalIP: ${formatList(addressing.internalIPs)}`);
-    else probes.push({ destination: { label: `node ${addressing.name} nodePort`, address: ip, port: nodePort }, responders });
+    else probes.push({ destination: { label: `node ${addressing.name} ${protocol === 'udp' ? 'UDP nodePort' : 'nodePort'}`, address: ip, port: nodePort }, responders, protocol });
   }
   return { probes, problems };
 }
@@ -228,6 +275,24 @@ export class ResponderCollector {
   describe(): string {
     return [...this.answered].join(', ') || 'nobody';
   }
+}
+
+/** Client-IP session affinity: all `count` requests of one client answered, all by one backend. */
+export function judgeAffinity(answers: readonly string[], count: number, backends: readonly string[]): string | undefined {
+  if (answers.length < count || answers.includes(FAILED_REQUEST)) return `${tallyAnswers(answers)} of ${count} requests; every request must be answered`;
+  const distinct = [...new Set(answers)];
+  if (distinct.length > 1) return `${count} requests from one client answered by ${tallyAnswers(answers)}; expected one backend (sessionAffinity: ClientIP)`;
+  const [only = ''] = distinct;
+  return backends.includes(only) ? undefined : `answered by "${only}", not a backend of this Service`;
+}
+
+/** After a backend was removed: all of the last `count` requests answered by the remaining one only. */
+export function judgeOnlyRemaining(answers: readonly string[], count: number, remaining: string, removed: string): string | undefined {
+  if (answers.length < count || answers.includes(FAILED_REQUEST)) return `${tallyAnswers(answers)} of ${count} requests; every request must be answered`;
+  const strays = answers.filter((answer) => answer !== remaining);
+  if (strays.length === 0) return undefined;
+  const stillRemoved = strays.includes(removed) ? `; ${removed} still answers after it was removed` : '';
+  return `${count} requests answered by ${tallyAnswers(answers)}; expected ${remaining} only${stillRemoved}`;
 }
 
 /** Each responder's node, for messages that say where a silent backend runs. */

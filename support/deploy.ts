@@ -4,7 +4,7 @@
 import { KubernetesObjectApi, type KubernetesObject, type V1Pod, type V1Service } from '@kubernetes/client-node';
 import { IMAGE_SETTINGS, type Images, type RunConfig } from './config.ts';
 import { ConfigurationError, describeError } from './errors.ts';
-import { FIXTURE_FILES, NODE_FIXTURE_FILES, POD_ROLES, SERVICES, type PodRole } from './expectations.ts';
+import { FIXTURE_FILES, hostnetPort, NODE_FIXTURE_FILES, POD_ROLES, SERVICES, type PodRole } from './expectations.ts';
 import { loadFixture, type FixtureVariables } from './fixtures.ts';
 import type { Clients } from './k8s.ts';
 import {
@@ -43,6 +43,7 @@ export function fixtureVariables(namespaces: RunNamespaces, images: Images): Fix
     NAMESPACE: namespaces.main,
     HOST_NAMESPACE: namespaces.host,
     RUN_ID: namespaces.runId,
+    HOSTNET_PORT: String(hostnetPort(namespaces.runId)),
   };
 }
 

@@ -44,6 +44,9 @@ export const FIXTURE_FILES: readonly FixtureFile[] = [
   { file: 'services/dual-stack-require-ipv6-ipv4-svc.yaml', namespace: 'main' },
   { file: 'services/dual-stack-headless-svc.yaml', namespace: 'main' },
   { file: 'services/dual-stack-nodeport-svc.yaml', namespace: 'main' },
+  { file: 'services/dual-stack-affinity-svc.yaml', namespace: 'main' },
+  { file: 'services/dual-stack-update-svc.yaml', namespace: 'main' },
+  { file: 'services/dual-stack-hostnet-svc.yaml', namespace: 'host' },
   { file: 'services/dual-stack-ipv6-lb-svc.yaml', namespace: 'main', loadBalancer: 'service' },
   { file: 'services/dual-stack-require-lb-svc.yaml', namespace: 'main', loadBalancer: 'service' },
   { file: 'probes/lb-probe-svc.yaml', namespace: 'main', loadBalancer: 'probe' },
@@ -58,6 +61,9 @@ export const SERVICES = {
   requireV6V4: 'dual-stack-require-ipv6-ipv4-svc',
   headless: 'dual-stack-headless-svc',
   nodePort: 'dual-stack-nodeport-svc',
+  affinity: 'dual-stack-affinity-svc',
+  endpointUpdate: 'dual-stack-update-svc',
+  hostnetEndpoints: 'dual-stack-hostnet-svc',
   hairpin: 'hairpin-svc',
   loadBalancerIpv6: 'dual-stack-ipv6-lb-svc',
   loadBalancerDual: 'dual-stack-require-lb-svc',
@@ -119,10 +125,20 @@ export type ConnectivityTarget =
   /** The PreferDualStack Service's clusterIP of the family, port 80. */
   | 'prefer-service-cluster-ip'
   /** The source's own Service (hairpin-svc) clusterIP of the family, port 80. */
-  | 'own-service-cluster-ip';
+  | 'own-service-cluster-ip'
+  /** The NodePort Service's clusterIP of the family, port 80 (it also has a UDP port). */
+  | 'nodeport-service-cluster-ip'
+  /** The Service over the hostNetwork pods (dual-stack-hostnet-svc) clusterIP of the family, port 80. */
+  | 'hostnet-service-cluster-ip';
 
-/** Who must answer GET /hostname: every backend of app: MyApp (each must answer), the probed pod itself, or the source itself. */
-export type Responder = 'every-backend' | 'target-pod' | 'source';
+/**
+ * Who must answer the hostname request: every backend of app: MyApp (each must answer), the probed pod itself, the
+ * source itself, or every node's hostNetwork pod (answering with its node's hostname).
+ */
+export type Responder = 'every-backend' | 'target-pod' | 'source' | 'every-node-hostnet';
+
+/** `tcp`: HTTP GET /hostname; `udp`: the datagram "hostname" to netexec's UDP server. */
+export type ProbeProtocol = 'tcp' | 'udp';
 
 /** Where probes start: one pod, or the pod of that kind on every selected node. */
 export type ProbeSources = PodRole | 'node-clients' | 'node-hostnets';
@@ -132,14 +148,18 @@ export interface ConnectivityScenario {
   readonly from: ProbeSources;
   readonly to: ConnectivityTarget;
   readonly responder: Responder;
+  readonly protocol: ProbeProtocol;
 }
 
 export const CONNECTIVITY_SCENARIOS: readonly ConnectivityScenario[] = [
-  { baseId: 'conn.clusterip', from: 'node-clients', to: 'backend-service-cluster-ips', responder: 'every-backend' },
-  { baseId: 'conn.pod-to-pod', from: 'node-clients', to: 'node-clients-on-other-nodes', responder: 'target-pod' },
-  { baseId: 'conn.nodeport', from: 'node-clients', to: 'nodeport-on-every-node', responder: 'every-backend' },
-  { baseId: 'conn.hostnetwork-clusterip', from: 'node-hostnets', to: 'prefer-service-cluster-ip', responder: 'every-backend' },
-  { baseId: 'conn.hairpin', from: 'hairpin', to: 'own-service-cluster-ip', responder: 'source' },
+  { baseId: 'conn.clusterip', from: 'node-clients', to: 'backend-service-cluster-ips', responder: 'every-backend', protocol: 'tcp' },
+  { baseId: 'conn.pod-to-pod', from: 'node-clients', to: 'node-clients-on-other-nodes', responder: 'target-pod', protocol: 'tcp' },
+  { baseId: 'conn.nodeport', from: 'node-clients', to: 'nodeport-on-every-node', responder: 'every-backend', protocol: 'tcp' },
+  { baseId: 'conn.hostnetwork-clusterip', from: 'node-hostnets', to: 'prefer-service-cluster-ip', responder: 'every-backend', protocol: 'tcp' },
+  { baseId: 'conn.hairpin', from: 'hairpin', to: 'own-service-cluster-ip', responder: 'source', protocol: 'tcp' },
+  { baseId: 'conn.udp.clusterip', from: 'node-clients', to: 'nodeport-service-cluster-ip', responder: 'every-backend', protocol: 'udp' },
+  { baseId: 'conn.udp.nodeport', from: 'node-clients', to: 'nodeport-on-every-node', responder: 'every-backend', protocol: 'udp' },
+  { baseId: 'conn.hostnet-endpoints', from: 'node-clients', to: 'hostnet-service-cluster-ip', responder: 'every-node-hostnet', protocol: 'tcp' },
 ];
 
 export interface DnsScenario {
@@ -154,6 +174,25 @@ export const DNS_SCENARIOS: readonly DnsScenario[] = [
   { baseId: 'dns.headless', service: SERVICES.headless, answer: 'backend-pod-ips' },
 ];
 
-/** The port the backends serve and the Services' port. */
+/** The port the backends serve (TCP and UDP) and the Services' port. */
 export const BACKEND_PORT = 9376;
 export const SERVICE_PORT = 80;
+
+/** The label conn.endpoint-update moves between backends; dual-stack-update-svc selects `endpoint-update: member`. */
+export const ENDPOINT_UPDATE_LABEL = 'endpoint-update';
+export const ENDPOINT_UPDATE_MEMBER = 'member';
+
+/** Requests one client sends to the session-affinity Service; all must land on one backend (upstream uses 15). */
+export const AFFINITY_REQUESTS = 15;
+
+/**
+ * The hostNetwork pods' serving port, one per run in 19000-19999: concurrent runs on one cluster must not bind the
+ * same port on a node. A node firewall fault in selftest rejects this range.
+ */
+export const HOSTNET_PORT_RANGE = { first: 19_000, size: 1_000 } as const;
+
+export function hostnetPort(runId: string): number {
+  let hash = 0;
+  for (const char of runId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return HOSTNET_PORT_RANGE.first + (hash % HOSTNET_PORT_RANGE.size);
+}

@@ -11,6 +11,9 @@ import {
   DiscoveryV1Api,
   KubeConfig,
   NetworkingV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Pod,
   VersionApi,
   type VersionInfo,
 } from '@kubernetes/client-node';
@@ -78,6 +81,14 @@ export function loadKubeConfig(files: readonly string[], context: string | undef
   return merged;
 }
 
+/** Sets (a string) or removes (null) labels of a pod with a JSON merge patch; returns the patched pod. */
+export function patchPodLabels(clients: Clients, namespace: string, name: string, labels: Readonly<Record<string, string | null>>): Promise<V1Pod> {
+  return clients.core.patchNamespacedPod(
+    { namespace, name, body: { metadata: { labels } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+}
+
 export function makeClients(kubeConfig: KubeConfig): Clients {
   return {
     kubeConfig,
@@ -127,6 +138,7 @@ export const REQUIRED_PERMISSIONS: readonly Permission[] = [
   { verb: 'list', resource: 'pods', group: '', why: 'waiting for fixture pods' },
   { verb: 'get', resource: 'pods', group: '', why: 'reading pod addresses' },
   { verb: 'deletecollection', resource: 'pods', group: '', why: 'removing test pods without a grace period at cleanup' },
+  { verb: 'patch', resource: 'pods', group: '', why: 'moving a backend in and out of a Service (conn.endpoint-update)' },
   { verb: 'create', resource: 'pods', subresource: 'exec', group: '', why: 'probes from inside pods' },
   { verb: 'get', resource: 'pods', subresource: 'exec', group: '', why: 'probes from inside pods (WebSocket)' },
   { verb: 'get', resource: 'pods', subresource: 'log', group: '', why: 'diagnostics on failure' },

@@ -19,7 +19,8 @@ import { nodeAddressing } from './families.ts';
 import type { HostnameResolution, HostnameResolver } from './loadbalancer.ts';
 import { cidrContains, familyOf, joinHostPort, parseCidr, parseIp, sameAddress, type IpFamily } from './ip.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_ID_LABEL } from './namespace.ts';
-import { formatProbeLine, retryProbe, type ProbeDestination, type ProbeOutcome } from './probes.ts';
+import type { ProbeProtocol } from './expectations.ts';
+import { formatProbeLine, retryProbe, udpHostnameCommand, type ProbeDestination, type ProbeOutcome } from './probes.ts';
 import type { Run } from './run.ts';
 import { formatDuration, timeoutEnvName } from './timeouts.ts';
 import { waitsInterrupted } from './wait.ts';
@@ -113,6 +114,17 @@ export function judgeHttpGet(
   const stderr = oneLine(result.stderr);
   const why = TIMED_OUT_EXIT_CODES.includes(result.exitCode) ? `no answer within ${formatDuration(timeoutSeconds * 1000)}` : `exit ${result.exitCode}`;
   return { answer, problem: `${why}${stderr ? `: ${stderr}` : ''}` };
+}
+
+/** What one `timeout sh -c 'echo hostname | nc -u ...'` attempt says: the answer, or why there is none. */
+export function judgeUdpAnswer(
+  result: { exitCode: number; stdout: string; stderr: string },
+  timeoutSeconds: number,
+): { answer: string; problem: string | undefined } {
+  const judged = judgeHttpGet(result, timeoutSeconds);
+  if (judged.problem !== undefined || judged.answer !== '') return judged;
+  const stderr = oneLine(result.stderr);
+  return { answer: '', problem: `no UDP answer within 1s${stderr ? `: ${stderr}` : ''}` };
 }
 
 /**
@@ -441,19 +453,20 @@ export function clusterCidrs(run: Run): string[] {
 }
 
 /**
- * GET http://dst/hostname from the off-cluster client until `accept` returns no problem. The line is
- * `offcluster (<client ip>) -> <label> ([ip]:port)`; a destination outside the network's subnets (or inside a
- * cluster CIDR) is never sent a packet.
+ * GET http://dst/hostname (tcp) or the datagram "hostname" (udp) from the off-cluster client until `accept` returns
+ * no problem. The line is `offcluster (<client ip>) -> <label> ([ip]:port)`; a destination outside the network's
+ * subnets (or inside a cluster CIDR) is never sent a packet.
  */
-export async function offclusterHttpProbe(
+export async function offclusterHostnameProbe(
   run: Run,
   client: OffclusterClient,
   destination: ProbeDestination,
+  protocol: ProbeProtocol,
   accept: (hostname: string) => string | undefined,
 ): Promise<ProbeOutcome> {
   const family = familyOf(destination.address);
   const source = family ? client.addresses[family] : undefined;
-  const line = formatProbeLine(OFFCLUSTER_SOURCE_NAME, source ?? `no ${family ?? 'matching'} address`, destination);
+  const line = `${formatProbeLine(OFFCLUSTER_SOURCE_NAME, source ?? `no ${family ?? 'matching'} address`, destination)}${protocol === 'udp' ? ' udp' : ''}`;
   const refused = judgeOffclusterTarget(destination.address, client.subnets, clusterCidrs(run));
   const problem =
     refused ??
@@ -469,8 +482,10 @@ export async function offclusterHttpProbe(
   return retryProbe(
     line,
     async () => {
-      const result = await container.exec(httpGetCommand(destination.address, destination.port, attemptSeconds));
-      const judged = judgeHttpGet(result, attemptSeconds);
+      const command =
+        protocol === 'udp' ? ['timeout', String(attemptSeconds), ...udpHostnameCommand(destination)] : httpGetCommand(destination.address, destination.port, attemptSeconds);
+      const result = await container.exec(command);
+      const judged = protocol === 'udp' ? judgeUdpAnswer(result, attemptSeconds) : judgeHttpGet(result, attemptSeconds);
       return judged.problem !== undefined ? judged : { answer: judged.answer, problem: accept(judged.answer) };
     },
     run.config.timeouts.connectivity,

@@ -5,7 +5,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { parseNslookupOutput } from './dns.ts';
 import { describeError, TimeoutError } from './errors.ts';
 import { execInPod, summarizeExec, type ExecResult } from './exec.ts';
-import { joinHostPort } from './ip.ts';
+import { joinHostPort, parseIp } from './ip.ts';
 import type { Clients } from './k8s.ts';
 import type { Timeouts } from './timeouts.ts';
 import { waitFor } from './wait.ts';
@@ -140,6 +140,88 @@ export function httpHostnameProbe(
     'connectivity',
     timeouts.probeAttempt,
   );
+}
+
+/**
+ * The datagram "hostname" to netexec's UDP server with `nc -u` (openbsd netcat, as in upstream's agnhost image), until
+ * `accept` returns no problem. `-w 1` bounds the wait for the answer; no answer is an empty reply.
+ */
+export function udpHostnameProbe(
+  clients: Clients,
+  timeouts: Timeouts,
+  source: ProbeSource,
+  destination: ProbeDestination,
+  accept: (hostname: string) => string | undefined,
+): Promise<ProbeOutcome> {
+  return retryExec(
+    clients,
+    source,
+    `${probeLine(source, destination)} udp`,
+    udpHostnameCommand(destination),
+    (result) => {
+      const answer = result.stdout.trim();
+      if (result.exitCode === undefined) return { answer, problem: summarizeExec(result) };
+      if (answer === '') return { answer, problem: `no UDP answer within 1s (${summarizeExec(result)})` };
+      return { answer, problem: accept(answer) };
+    },
+    timeouts.connectivity,
+    'connectivity',
+    timeouts.probeAttempt,
+  );
+}
+
+/**
+ * `count` HTTP GETs of /hostname in a row from one pod, in one exec (one source address, requests close together),
+ * until `judge` of the answers returns no problem; a request that failed is the answer FAILED_REQUEST.
+ */
+export function repeatedHttpProbe(
+  clients: Clients,
+  timeouts: Timeouts,
+  source: ProbeSource,
+  destination: ProbeDestination,
+  count: number,
+  judge: (answers: readonly string[]) => string | undefined,
+): Promise<ProbeOutcome> {
+  if (!parseIp(destination.address) || !Number.isInteger(destination.port) || !Number.isInteger(count)) {
+    throw new Error(`not an IP, port and count: ${destination.address} ${destination.port} ${count}`);
+  }
+  const url = `http://${joinHostPort(destination.address, destination.port)}/hostname`;
+  return retryExec(
+    clients,
+    source,
+    `${probeLine(source, destination)} x${count}`,
+    ['sh', '-c', `for i in $(seq ${count}); do wget -q -O - '${url}' || printf '${FAILED_REQUEST}'; echo; done`],
+    (result) => {
+      const answers = result.stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+      const answer = tallyAnswers(answers);
+      if (result.exitCode !== 0) return { answer, problem: summarizeExec(result) };
+      return { answer, problem: judge(answers) };
+    },
+    timeouts.connectivity,
+    'connectivity',
+    timeouts.probeAttempt,
+  );
+}
+
+/** The answer of a request of repeatedHttpProbe that failed. */
+export const FAILED_REQUEST = '(failed)';
+
+/** "backend-a x8, backend-b x7": who answered how often, in order of first answer. */
+export function tallyAnswers(answers: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const answer of answers) counts.set(answer, (counts.get(answer) ?? 0) + 1);
+  return [...counts].map(([name, count]) => `${name} x${count}`).join(', ') || 'no answer';
+}
+
+/**
+ * `sh -c 'echo hostname | nc -u -w 1 <ip> <port>'`: nc reads the datagram from stdin. The address is checked to be an
+ * IP and the port a number before they go into the shell line.
+ */
+export function udpHostnameCommand(destination: ProbeDestination): string[] {
+  if (!parseIp(destination.address) || !Number.isInteger(destination.port)) {
+    throw new Error(`not an IP and port: ${destination.address} ${destination.port}`);
+  }
+  return ['sh', '-c', `echo hostname | nc -u -w 1 ${destination.address} ${destination.port}`];
 }
 
 /** nslookup -type=a|aaaa <fqdn> until `judge` returns no problem; the answer is the list of addresses. */

@@ -1,6 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { nodesOfPods, planProbes, ResponderCollector, type ObservedState } from '../support/connectivity.ts';
+import { hostnetResponders, judgeAffinity, judgeOnlyRemaining, nodesOfPods, planProbes, ResponderCollector, type ObservedState } from '../support/connectivity.ts';
+import { udpHostnameCommand } from '../support/probes.ts';
 import type { CreatedService } from '../support/deploy.ts';
 import { CONNECTIVITY_SCENARIOS, POD_ROLES, SERVICES, type ConnectivityScenario, type PodRole } from '../support/expectations.ts';
 import { dualNodes, onlyFamily, pod01, podWithIps, service } from './helpers.ts';
@@ -45,8 +46,14 @@ function dualServices(): Map<string, CreatedService> {
     created(SERVICES.prefer, ['10.96.10.4', 'fd00:10:96::4']),
     created(SERVICES.requireV4V6, ['10.96.10.5', 'fd00:10:96::5']),
     created(SERVICES.requireV6V4, ['fd00:10:96::6', '10.96.10.6']),
-    created(SERVICES.nodePort, ['10.96.10.7', 'fd00:10:96::7'], { ports: [{ port: 80, nodePort: 31234 }] }),
+    created(SERVICES.nodePort, ['10.96.10.7', 'fd00:10:96::7'], {
+      ports: [
+        { name: 'http', protocol: 'TCP', port: 80, nodePort: 31234 },
+        { name: 'udp', protocol: 'UDP', port: 80, nodePort: 31235 },
+      ],
+    }),
     created(SERVICES.hairpin, ['10.96.10.8', 'fd00:10:96::8']),
+    created(SERVICES.hostnetEndpoints, ['10.96.10.9', 'fd00:10:96::9']),
   ]);
 }
 
@@ -183,5 +190,68 @@ describe('connectivity: planning scenario × family into probes', function () {
     collector.accept('backend-a');
     expect(collector.explain('no answer within 5s')).to.equal('no answer within 5s; answered by backend-a; never answered: backend-b');
     expect(collector.explain('answered by backend-a; never answered: backend-b')).to.equal('answered by backend-a; never answered: backend-b');
+  });
+});
+
+describe('connectivity: UDP, hostNetwork endpoints, affinity and endpoint updates', function () {
+  it('probes the NodePort Service clusterIP and every node UDP nodePort over UDP, answered by every backend', function () {
+    const clusterIp = planProbes(scenario('conn.udp.clusterip'), 'IPv6', dualState());
+    expect(routes(clusterIp)).to.deep.equal(['node-client-0 -> fd00:10:96::7:80', 'node-client-1 -> fd00:10:96::7:80']);
+    expect(clusterIp.probes.every((probe) => probe.protocol === 'udp')).to.equal(true);
+    const nodePort = planProbes(scenario('conn.udp.nodeport'), 'IPv4', dualState());
+    expect(routes(nodePort)).to.deep.equal([
+      'node-client-0 -> 172.18.0.2:31235',
+      'node-client-0 -> 172.18.0.3:31235',
+      'node-client-1 -> 172.18.0.2:31235',
+      'node-client-1 -> 172.18.0.3:31235',
+    ]);
+    expect(nodePort.probes[0]?.destination.label).to.equal('node dualstack-control-plane UDP nodePort');
+    expect(nodePort.probes[0]?.responders).to.deep.equal(['backend-a', 'backend-b']);
+  });
+
+  it('fails the UDP nodePort plan when the Service has no UDP port, saying so', function () {
+    const services = dualServices();
+    const tcpOnly = services.get(SERVICES.nodePort)!;
+    services.set(SERVICES.nodePort, { ...tcpOnly, service: { ...tcpOnly.service, spec: { ...tcpOnly.service?.spec, ports: [{ port: 80, nodePort: 31234 }] } } });
+    const plan = planProbes(scenario('conn.udp.nodeport'), 'IPv4', { ...dualState(), services });
+    expect(plan.probes).to.deep.equal([]);
+    expect(plan.problems.join()).to.contain('no UDP nodePort');
+  });
+
+  it("expects every node's hostNetwork pod to answer the hostNetwork Service with its node's hostname", function () {
+    const plan = planProbes(scenario('conn.hostnet-endpoints'), 'IPv6', dualState());
+    expect(routes(plan)).to.deep.equal(['node-client-0 -> fd00:10:96::9:80', 'node-client-1 -> fd00:10:96::9:80']);
+    const expected = hostnetResponders(NODE_HOSTNETS(), dualNodes());
+    expect(plan.probes[0]?.responders).to.deep.equal(expected.names);
+    expect(expected.names).to.deep.equal(['dualstack-control-plane', 'dualstack-worker']);
+    expect(expected.where['dualstack-worker']).to.equal('dualstack-worker, pod node-hostnet-1');
+  });
+
+  it('judges session affinity: one backend for all requests, every request answered', function () {
+    const same = Array.from({ length: 15 }, () => 'backend-b');
+    expect(judgeAffinity(same, 15, ['backend-a', 'backend-b'])).to.equal(undefined);
+    const spread = [...same.slice(0, 8), ...Array.from({ length: 7 }, () => 'backend-a')];
+    expect(judgeAffinity(spread, 15, ['backend-a', 'backend-b'])).to.equal(
+      '15 requests from one client answered by backend-b x8, backend-a x7; expected one backend (sessionAffinity: ClientIP)',
+    );
+    expect(judgeAffinity([...same.slice(1), '(failed)'], 15, ['backend-a', 'backend-b'])).to.contain('every request must be answered');
+    expect(judgeAffinity(Array.from({ length: 15 }, () => 'other'), 15, ['backend-a', 'backend-b'])).to.contain('not a backend');
+  });
+
+  it('judges an endpoint removal: only the remaining backend answers, naming the removed one that still does', function () {
+    const remaining = Array.from({ length: 10 }, () => 'backend-b');
+    expect(judgeOnlyRemaining(remaining, 10, 'backend-b', 'backend-a')).to.equal(undefined);
+    expect(judgeOnlyRemaining([...remaining.slice(3), 'backend-a', 'backend-a', 'backend-a'], 10, 'backend-b', 'backend-a')).to.equal(
+      '10 requests answered by backend-b x7, backend-a x3; expected backend-b only; backend-a still answers after it was removed',
+    );
+  });
+
+  it('builds the UDP command line only from an IP and a port number', function () {
+    expect(udpHostnameCommand({ label: 'svc', address: 'fd00:10:96::7', port: 80 })).to.deep.equal([
+      'sh',
+      '-c',
+      'echo hostname | nc -u -w 1 fd00:10:96::7 80',
+    ]);
+    expect(() => udpHostnameCommand({ label: 'svc', address: '1.2.3.4; reboot', port: 80 })).to.throw('not an IP');
   });
 });

@@ -14,6 +14,7 @@ const variables = {
   NAMESPACE: 'dsc-test',
   HOST_NAMESPACE: 'dsc-test-host',
   RUN_ID: 'test',
+  HOSTNET_PORT: '19376',
 };
 
 const allObjects = () =>

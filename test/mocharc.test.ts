@@ -20,7 +20,7 @@ describe('.mocharc.json: the suite for plain mocha and the CLI', function () {
 
   it("runs them in the page's order: nodes, pods, services, then beyond the page", function () {
     const names = mocharc.spec.map((file) => path.basename(file, '.spec.ts'));
-    expect(names).to.deep.equal(['nodes', 'pods', 'services', 'connectivity', 'dns', 'offcluster', 'loadbalancer']);
+    expect(names).to.deep.equal(['nodes', 'pods', 'services', 'connectivity', 'session-affinity', 'endpoint-updates', 'dns', 'offcluster', 'loadbalancer']);
   });
 
   it('requires the root hooks, which export mochaHooks', function () {

@@ -1,0 +1,63 @@
+// Endpoint updates, per family: dual-stack-update-svc selects the backends labelled endpoint-update=member. The check
+// adds the other backend (it must then answer from every node client), then removes the first one (after which every
+// node client must get the remaining backend only). Each family's check starts from whatever the last one left.
+import { check } from '../support/check.ts';
+import { judgeOnlyRemaining, nodesOfPods, probeSources, serviceDestination, untilEveryResponder } from '../support/connectivity.ts';
+import { BACKEND_ROLES, ENDPOINT_UPDATE_LABEL, ENDPOINT_UPDATE_MEMBER, SERVICES } from '../support/expectations.ts';
+import { ALL_FAMILIES, familySlug } from '../support/ip.ts';
+import { patchPodLabels } from '../support/k8s.ts';
+import { httpHostnameProbe, repeatedHttpProbe } from '../support/probes.ts';
+import { currentRun, deployed } from '../support/run.ts';
+
+/** Requests in a row that must all reach the remaining backend once the other was removed. */
+const AFTER_REMOVAL_REQUESTS = 10;
+
+describe('Endpoint updates: a Service follows its backends in each family', function () {
+  for (const family of ALL_FAMILIES) {
+    check(`conn.endpoint-update.${familySlug(family)}`, async function (t) {
+      const run = currentRun();
+      const fixtures = deployed();
+      const namespace = run.namespaces.main;
+      const { sources, problems } = probeSources(fixtures.nodeClients, family, 'node client');
+      const destination = serviceDestination(SERVICES.endpointUpdate, fixtures.services.get(SERVICES.endpointUpdate), family);
+      if (typeof destination === 'string') {
+        t.verdict([...problems, destination]);
+        return;
+      }
+      const names = BACKEND_ROLES.map((role) => fixtures.pods[role].metadata?.name ?? role);
+      const current = await Promise.all(names.map((name) => run.clients.core.readNamespacedPod({ namespace, name })));
+      const removed = current.find((pod) => pod.metadata?.labels?.[ENDPOINT_UPDATE_LABEL] === ENDPOINT_UPDATE_MEMBER)?.metadata?.name ?? names[0]!;
+      const added = names.find((name) => name !== removed)!;
+      const where = nodesOfPods(Object.values(fixtures.pods));
+      const setMember = (name: string, member: boolean) =>
+        patchPodLabels(run.clients, namespace, name, { [ENDPOINT_UPDATE_LABEL]: member ? ENDPOINT_UPDATE_MEMBER : null });
+
+      // Added: both are members; every node client must get an answer from each.
+      await Promise.all([setMember(removed, true), setMember(added, true)]);
+      const afterAdding = await Promise.all(
+        sources.map((source) =>
+          untilEveryResponder([removed, added], where, (accept) => httpHostnameProbe(run.clients, run.config.timeouts, source, destination, accept)),
+        ),
+      );
+      // Removed: only `added` is a member; every node client must then reach it only.
+      await setMember(removed, false);
+      const afterRemoving = await Promise.all(
+        sources.map((source) =>
+          repeatedHttpProbe(run.clients, run.config.timeouts, source, destination, AFTER_REMOVAL_REQUESTS, (answers) =>
+            judgeOnlyRemaining(answers, AFTER_REMOVAL_REQUESTS, added, removed),
+          ),
+        ),
+      );
+      t.observe('after adding ' + added, afterAdding.map(({ observed }) => observed));
+      t.observe(
+        'after removing ' + removed,
+        afterRemoving.map((outcome) => `${outcome.line}: ${outcome.ok ? `ok, ${outcome.answer}` : `FAILED: ${outcome.detail}`}`),
+      );
+      t.verdict([
+        ...problems,
+        ...afterAdding.filter(({ outcome }) => !outcome.ok).map(({ outcome }) => `after adding ${added}: ${outcome.line}: ${outcome.detail}`),
+        ...afterRemoving.filter((outcome) => !outcome.ok).map((outcome) => `after removing ${removed}: ${outcome.line}: ${outcome.detail}`),
+      ]);
+    });
+  }
+});
