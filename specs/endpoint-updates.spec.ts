@@ -1,7 +1,7 @@
 // Endpoint updates, per family: dual-stack-update-svc selects the backends labelled endpoint-update=member. The check
 // adds the other backend (it must then answer from every node client), then removes the first one (after which every
 // node client must get the remaining backend only). Each family's check starts from whatever the last one left.
-import { check } from '../support/check.ts';
+import { check, exclusively } from '../support/check.ts';
 import { judgeOnlyRemaining, nodesOfPods, probeSources, serviceDestination, untilEveryResponder } from '../support/connectivity.ts';
 import { BACKEND_ROLES, ENDPOINT_UPDATE_LABEL, ENDPOINT_UPDATE_MEMBER, SERVICES } from '../support/expectations.ts';
 import { ALL_FAMILIES, familySlug } from '../support/ip.ts';
@@ -14,7 +14,8 @@ const AFTER_REMOVAL_REQUESTS = 10;
 
 describe('Endpoint updates: a Service follows its backends in each family', function () {
   for (const family of ALL_FAMILIES) {
-    check(`conn.endpoint-update.${familySlug(family)}`, async function (t) {
+    // The families' checks move the same label: one after the other, even when started together.
+    check(`conn.endpoint-update.${familySlug(family)}`, (t) => exclusively('endpoint-update', async () => {
       const run = currentRun();
       const fixtures = deployed();
       const namespace = run.namespaces.main;
@@ -58,6 +59,6 @@ describe('Endpoint updates: a Service follows its backends in each family', func
         ...afterAdding.filter(({ outcome }) => !outcome.ok).map(({ outcome }) => `after adding ${added}: ${outcome.line}: ${outcome.detail}`),
         ...afterRemoving.filter((outcome) => !outcome.ok).map((outcome) => `after removing ${removed}: ${outcome.line}: ${outcome.detail}`),
       ]);
-    });
+    }));
   }
 });

@@ -1,9 +1,10 @@
 // Root hooks (mocha's root-hook plugin: .mocharc.json `require`s this file; the CLI reads the same entry). One
-// `before` creates every fixture concurrently and waits once for all pods (so the specs share them and the suite
-// stays fast); one `afterEach` attaches diagnostics to failed checks; `after` stops the off-cluster client.
+// `before` creates every fixture concurrently, waits once for all pods (so the specs share them), then starts every
+// selected check at once (each reports when mocha reaches it); one `afterEach` attaches diagnostics to failed checks; `after` stops the off-cluster client.
 // Under the CLI, the CLI has prepared the run and tears it down itself. Under plain mocha nobody has: the `before`
 // first does what the CLI does (support/lifecycle.ts, the same code) and the last `after` runs the cleanup registry.
 import addContext from 'mochawesome/addContext.js';
+import { startSelectedChecks } from '../support/check.ts';
 import { CleanupRegistry } from '../support/cleanup.ts';
 import { deployFixtures } from '../support/deploy.ts';
 import { collectDiagnostics } from '../support/diagnostics.ts';
@@ -60,6 +61,7 @@ export const mochaHooks: Mocha.RootHookObject = {
         await attachDiagnostics(this, run);
         throw error;
       }
+      startSelectedChecks(run.selectedIds);
     },
   ],
   beforeEach: [

@@ -24,6 +24,7 @@ import {
   type LbProvider,
 } from '../support/loadbalancer.ts';
 import { offclusterClient, offclusterHostnameProbe, offclusterNetwork, offclusterResolver } from '../support/offcluster.ts';
+import { printCheckLine } from '../support/probes.ts';
 import { currentRun, deployed, type Run } from '../support/run.ts';
 import { settle } from '../support/wait.ts';
 
@@ -47,7 +48,7 @@ function ingressResolver(run: Run): Promise<HostnameResolver> {
     try {
       return offclusterResolver(run, await offclusterClient(run));
     } catch (error) {
-      process.stdout.write(`    Ingress hostnames are resolved on this host: the off-cluster client did not start (${describeError(error)})\n`);
+      printCheckLine(`    Ingress hostnames are resolved on this host: the off-cluster client did not start (${describeError(error)})`);
       return host;
     }
   })();
@@ -86,7 +87,7 @@ function lbSettler(
       judge: (observed) => judge(observed.service, observed.resolutions),
     });
     for (const resolution of result.observed?.resolutions ?? []) {
-      process.stdout.write(`      resolve ${resolution.from} -> ingress hostname ${describeResolution(resolution)}\n`);
+      printCheckLine(`      resolve ${resolution.from} -> ingress hostname ${describeResolution(resolution)}`);
     }
     return { service: result.observed?.service, resolutions: result.observed?.resolutions ?? [], problems: result.problems };
   };
@@ -94,13 +95,11 @@ function lbSettler(
 }
 
 describe('LoadBalancer: the IPv6 and the dual-stack LoadBalancer Services', function () {
-  let provider: LbProvider;
-
+  // Awaited by each check (they may start before mocha reaches this describe); printed once, when mocha gets here.
+  const lbProvider = (): Promise<LbProvider> => deployed().lbProvider;
   before(async function () {
-    const run = currentRun();
-    this.timeout(run.config.timeouts.loadBalancer + 30_000);
-    provider = await deployed().lbProvider;
-    process.stdout.write(`    LoadBalancer provider: ${describeLbProvider(provider)}\n`);
+    this.timeout(currentRun().config.timeouts.loadBalancer + 30_000);
+    process.stdout.write(`    LoadBalancer provider: ${describeLbProvider(await lbProvider())}\n`);
   });
 
   const ipv6Lb = lbSettler(SERVICES.loadBalancerIpv6, 'an IPv6 external IP', judgeIpv6LoadBalancer);
@@ -108,6 +107,7 @@ describe('LoadBalancer: the IPv6 and the dual-stack LoadBalancer Services', func
 
   /** Skips without a provider or an off-cluster network; fails without the external IP; else probes [ip]:80. */
   async function reachFromOffcluster(t: CheckContext, settled: () => Promise<SettledLb>, name: string, family: IpFamily, seeCheck: string): Promise<void> {
+    const provider = await lbProvider();
     if (!provider.present) t.skip('lb-provider', provider.reason);
     const run = currentRun();
     const network = await offclusterNetwork(run);
@@ -136,6 +136,7 @@ describe('LoadBalancer: the IPv6 and the dual-stack LoadBalancer Services', func
   }
 
   check('lb.ipv6.external-ip', async function (t) {
+    const provider = await lbProvider();
     if (!provider.present) t.skip('lb-provider', provider.reason);
     const { service, resolutions, problems } = await ipv6Lb();
     t.observe('LoadBalancer Service', {
@@ -149,6 +150,7 @@ describe('LoadBalancer: the IPv6 and the dual-stack LoadBalancer Services', func
   check('lb.ipv6.reachable', (t) => reachFromOffcluster(t, ipv6Lb, SERVICES.loadBalancerIpv6, 'IPv6', 'lb.ipv6.external-ip'));
 
   check('lb.dual.external-ips', async function (t) {
+    const provider = await lbProvider();
     if (!provider.present) t.skip('lb-provider', provider.reason);
     const { service, resolutions, problems } = await dualLb();
     t.observe('LoadBalancer Service', {

@@ -8,6 +8,7 @@ import { checkById, checkTitle, selectedByFamily, CAPABILITY_DESCRIPTIONS, type 
 import { declaredAbsentReason } from './config.ts';
 import { TimeoutError } from './errors.ts';
 import { familyAbsence } from './families.ts';
+import { probeLineSink } from './probes.ts';
 import { currentRun, currentSelection } from './run.ts';
 
 /** A failed check; its message lists every problem found, one per line. */
@@ -47,48 +48,104 @@ function withFamilyAbsence(message: string, check: CheckInstance): string {
   return absences.length === 0 ? message : `${message}\n${absences.join('\n')}`;
 }
 
+/** What a check's body did, recorded so that it can run before mocha reaches its `it` and be reported there. */
+interface CheckRecord {
+  /** Probe lines printed while it ran, shown when mocha reaches the check. */
+  readonly lines: readonly string[];
+  readonly observations: readonly { readonly title: string; readonly value: unknown }[];
+  /** undefined: passed. */
+  readonly outcome: SkipSignal | CheckFailure | Error | undefined;
+}
+
+interface RegisteredCheck {
+  readonly instance: CheckInstance;
+  readonly body: (context: CheckContext) => Promise<void> | void;
+  started: Promise<CheckRecord> | undefined;
+}
+
+const registered = new Map<string, RegisteredCheck>();
+
+/** Runs a check's body with a context that records observations, and settles with what happened (never rejects). */
+function execute(instance: CheckInstance, body: RegisteredCheck['body']): Promise<CheckRecord> {
+  const lines: string[] = [];
+  return probeLineSink.run(lines, () => executeBody(instance, body, lines));
+}
+
+async function executeBody(instance: CheckInstance, body: RegisteredCheck['body'], lines: readonly string[]): Promise<CheckRecord> {
+  const observations: { title: string; value: unknown }[] = [];
+  const context: CheckContext = {
+    check: instance,
+    observe: (title, value) => {
+      observations.push({ title, value });
+    },
+    skip: (capability, reason) => {
+      if (!instance.skipsWithout.includes(capability)) {
+        throw new CheckFailure(`internal: ${instance.id} may not skip for ${capability} (${reason})`);
+      }
+      // The family rule outranks optional capabilities: without a family it needs, the check fails, naming it.
+      const absences = familyAbsences(instance);
+      if (absences.length > 0) throw new CheckFailure(`${absences.join('\n')}\n(besides: ${reason})`);
+      if (currentSelection().config.strict && !declaredAbsent(capability)) {
+        throw new CheckFailure(`--strict: would skip (${reason}); needs ${CAPABILITY_DESCRIPTIONS[capability]}`);
+      }
+      throw new SkipSignal(reason);
+    },
+    verdict: (problems) => {
+      if (problems.length > 0) throw new CheckFailure(problems.join('\n'));
+    },
+  };
+  try {
+    const absent = instance.skipsWithout.find(declaredAbsent);
+    if (absent !== undefined) context.skip(absent, declaredAbsentReason(absent));
+    await body(context);
+    return { lines, observations, outcome: undefined };
+  } catch (error) {
+    return { lines, observations, outcome: error instanceof SkipSignal || error instanceof Error ? error : new Error(String(error)) };
+  }
+}
+
+/**
+ * Starts the body of every selected check at once, right after setup. The checks are independent (each waits on its
+ * own probes, bounded by the timeouts table), so a silent path costs its bound once per run, not once per check; the
+ * `it`s then report in catalog order. A check whose body must not overlap another's takes a lock (`exclusively`).
+ */
+export function startSelectedChecks(selectedIds: ReadonlySet<string>): void {
+  for (const entry of registered.values()) {
+    if (selectedIds.has(entry.instance.id)) entry.started ??= execute(entry.instance, entry.body);
+  }
+}
+
+const locks = new Map<string, Promise<unknown>>();
+
+/** Runs `work` after every earlier holder of `lock` finished: for checks that change shared fixtures. */
+export function exclusively<T>(lock: string, work: () => Promise<T>): Promise<T> {
+  const previous = locks.get(lock) ?? Promise.resolve();
+  const next = previous.then(work, work);
+  locks.set(lock, next.catch(() => undefined));
+  return next;
+}
+
 export function check(id: string, body: (context: CheckContext) => Promise<void> | void): void {
   const instance = checkById(id);
   if (!selectedByFamily(instance, currentSelection().config.family)) return;
+  const entry: RegisteredCheck = { instance, body, started: undefined };
+  registered.set(id, entry);
   it(checkTitle(instance), async function () {
-    const context: CheckContext = {
-      check: instance,
-      observe: (title, value) => {
-        addContext(this, { title, value });
-      },
-      skip: (capability, reason) => {
-        if (!instance.skipsWithout.includes(capability)) {
-          throw new CheckFailure(`internal: ${instance.id} may not skip for ${capability} (${reason})`);
-        }
-        // The family rule outranks optional capabilities: without a family it needs, the check fails, naming it.
-        const absences = familyAbsences(instance);
-        if (absences.length > 0) throw new CheckFailure(`${absences.join('\n')}\n(besides: ${reason})`);
-        if (currentSelection().config.strict && !declaredAbsent(capability)) {
-          throw new CheckFailure(`--strict: would skip (${reason}); needs ${CAPABILITY_DESCRIPTIONS[capability]}`);
-        }
-        throw new SkipSignal(reason);
-      },
-      verdict: (problems) => {
-        if (problems.length > 0) throw new CheckFailure(problems.join('\n'));
-      },
-    };
-    try {
-      const absent = instance.skipsWithout.find(declaredAbsent);
-      if (absent !== undefined) context.skip(absent, declaredAbsentReason(absent));
-      await body(context);
-    } catch (error) {
-      if (error instanceof SkipSignal) {
-        currentRun().skipReasons.set(instance.id, error.reason);
-        addContext(this, { title: 'skipped', value: error.reason });
-        if (this.test) this.test.title = `${this.test.title} (skipped: ${error.reason})`;
-        this.skip();
-      }
-      const message = error instanceof Error ? error.message : String(error);
-      const failure = new CheckFailure(withFamilyAbsence(message, instance));
-      // A verdict needs no stack trace; an unexpected error (a bug of ours) keeps its own for debugging.
-      const expected = error instanceof CheckFailure || error instanceof TimeoutError;
-      failure.stack = expected || !(error instanceof Error) ? `${failure.name}: ${failure.message}` : `${failure.name}: ${failure.message}\n${error.stack ?? ''}`;
-      throw failure;
+    const record = await (entry.started ??= execute(instance, body));
+    for (const line of record.lines) process.stdout.write(line);
+    for (const observation of record.observations) addContext(this, observation);
+    const error = record.outcome;
+    if (error === undefined) return;
+    if (error instanceof SkipSignal) {
+      currentRun().skipReasons.set(instance.id, error.reason);
+      addContext(this, { title: 'skipped', value: error.reason });
+      if (this.test) this.test.title = `${this.test.title} (skipped: ${error.reason})`;
+      this.skip();
     }
+    const failure = new CheckFailure(withFamilyAbsence(error.message, instance));
+    // A verdict needs no stack trace; an unexpected error (a bug of ours) keeps its own for debugging.
+    const expected = error instanceof CheckFailure || error instanceof TimeoutError;
+    failure.stack = expected ? `${failure.name}: ${failure.message}` : `${failure.name}: ${failure.message}\n${error.stack ?? ''}`;
+    throw failure;
   });
 }

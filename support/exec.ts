@@ -45,7 +45,33 @@ export function exitCodeFromStatus(status: V1Status): { exitCode: number | undef
   return { exitCode: undefined, failure: status.message ?? status.reason ?? 'exec failed' };
 }
 
+/**
+ * Execs in flight at once. Every check starts together after setup; unbounded, dozens of execs (each a process
+ * started by the node's runtime) would queue on a small node's CPU until single attempts time out.
+ */
+export const MAX_CONCURRENT_EXECS = 12;
+let inFlight = 0;
+const waiting: (() => void)[] = [];
+
+async function slot(): Promise<() => void> {
+  if (inFlight >= MAX_CONCURRENT_EXECS) await new Promise<void>((resolve) => waiting.push(resolve));
+  inFlight += 1;
+  return () => {
+    inFlight -= 1;
+    waiting.shift()?.();
+  };
+}
+
 export async function execInPod(kubeConfig: KubeConfig, request: ExecRequest): Promise<ExecResult> {
+  const release = await slot();
+  try {
+    return await execNow(kubeConfig, request);
+  } finally {
+    release();
+  }
+}
+
+async function execNow(kubeConfig: KubeConfig, request: ExecRequest): Promise<ExecResult> {
   phase('exec');
   const started = Date.now();
   const stdout = new Collector();

@@ -108,7 +108,16 @@ export async function prepareRun(options: PrepareOptions): Promise<Run | undefin
     probeServiceTemplateVariables: fixtureVariables(namespaces, config.images),
   });
   if (currentInterruption()) return undefined;
-  const run: Run = { config, clients, namespaces, cleanup, cluster, fixtures: undefined, skipReasons: new Map() };
+  const run: Run = {
+    config,
+    clients,
+    namespaces,
+    cleanup,
+    cluster,
+    fixtures: undefined,
+    skipReasons: new Map(),
+    selectedIds: new Set(options.selected.map((check) => check.id)),
+  };
   // A client image that cannot be had is a configuration error now, not a failure of every off-cluster check.
   const offclusterClient = await preflightOffclusterImage(run, options.selected);
   for (const text of header(config, clients, namespaces, cluster, pre.missingOptional.map(describePermission), describeSweep(sweep), offclusterClient)) {

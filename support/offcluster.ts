@@ -20,7 +20,7 @@ import type { HostnameResolution, HostnameResolver } from './loadbalancer.ts';
 import { cidrContains, familyOf, joinHostPort, parseCidr, parseIp, sameAddress, type IpFamily } from './ip.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_ID_LABEL } from './namespace.ts';
 import type { ProbeProtocol } from './expectations.ts';
-import { formatProbeLine, retryProbe, udpHostnameCommand, type ProbeDestination, type ProbeOutcome } from './probes.ts';
+import { formatProbeLine, printProbeLine, retryProbe, udpHostnameCommand, type ProbeDestination, type ProbeOutcome } from './probes.ts';
 import type { Run } from './run.ts';
 import { formatDuration, timeoutEnvName } from './timeouts.ts';
 import { waitsInterrupted } from './wait.ts';
@@ -472,7 +472,7 @@ export async function offclusterHostnameProbe(
     refused ??
     (source === undefined ? `the client has no ${family ?? '?'} address on docker network ${client.network} (the network lacks that family)` : undefined);
   if (problem !== undefined) {
-    process.stdout.write(`      probe ${line}: FAILED: ${problem}\n`);
+    printProbeLine(`${line}: FAILED: ${problem}`);
     return { line, ok: false, answer: '', detail: problem, attempts: 0, durationMs: 0 };
   }
   const attemptSeconds = Math.max(1, Math.round(run.config.timeouts.probeAttempt / 1000));

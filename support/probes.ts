@@ -1,6 +1,7 @@
 // Probes sent from inside the cluster (exec into a fixture pod; never a packet from the host to pod or Service
 // networks); the off-cluster client (support/offcluster.ts) shares the retry and the line format. Each retries within its bound until the expectation holds, because dataplane and DNS programming lag
 // object creation, and prints one line `src (ip) -> dst ([ip]:port): outcome`.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { V1Pod } from '@kubernetes/client-node';
 import { parseNslookupOutput } from './dns.ts';
 import { describeError, TimeoutError } from './errors.ts';
@@ -43,10 +44,28 @@ export function formatProbeLine(sourceName: string, sourceAddress: string, desti
   return `${sourceName} (${sourceAddress}) -> ${destination.label} (${joinHostPort(destination.address, destination.port)})`;
 }
 
+/**
+ * Where probe lines go while a check runs ahead of its `it` (support/check.ts): kept, and printed when mocha reaches
+ * the check, so each line still appears under its own check.
+ */
+export const probeLineSink = new AsyncLocalStorage<string[]>();
+
+/** Prints a line of a check's progress now, or keeps it for the check it belongs to. */
+export function printCheckLine(line: string): void {
+  const sink = probeLineSink.getStore();
+  if (sink) sink.push(`${line}\n`);
+  else process.stdout.write(`${line}\n`);
+}
+
+/** `      probe <line>: <outcome>`. */
+export function printProbeLine(text: string): void {
+  printCheckLine(`      probe ${text}`);
+}
+
 function report(outcome: ProbeOutcome): ProbeOutcome {
   const tries = `${outcome.attempts} attempt${outcome.attempts === 1 ? '' : 's'}, ${outcome.durationMs}ms`;
   const text = outcome.ok ? `ok: ${outcome.answer} (${tries})` : `FAILED: ${outcome.detail}`;
-  process.stdout.write(`      probe ${outcome.line}: ${text}\n`);
+  printProbeLine(`${outcome.line}: ${text}`);
   return outcome;
 }
 

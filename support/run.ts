@@ -18,6 +18,8 @@ export interface Run {
   fixtures: DeployedFixtures | undefined;
   /** Skip reasons by check id, for JUnit and summary.json (mocha's own skip carries no reason). */
   readonly skipReasons: Map<string, string>;
+  /** Ids of the checks mocha will run (after --grep and --family): the ones started at once after setup. */
+  readonly selectedIds: ReadonlySet<string>;
 }
 
 /** What spec files need before any cluster exists: which checks to register. */
