@@ -32,18 +32,33 @@ builder="dsc-node-build-$$"
 cleanup() { docker rm -f "$builder" >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 
+# debian_files <dir> <path>...: files of the node's Debian rootfs into <dir>, each dynamic executable among them with
+# the libraries ldd says it loads, so that Debian binaries run in an image that is not Debian. Paths may be shell
+# globs (expanded in the rootfs) or directories; symlinks are copied as what they point to. A missing path or an
+# unresolved library fails the build.
+debian_files() {
+  local dir=$1; shift
+  mkdir -p "$dir"
+  docker run --rm --entrypoint /bin/bash "$base" -ec '
+    set -o pipefail
+    for p in $*; do
+      [ -e "$p" ] || { echo "debian_files: $p is not in the rootfs" >&2; exit 1; }
+      echo "$p"
+      [ -f "$p" ] && deps=$(ldd "$p" 2>/dev/null) || continue  # data, a directory or a static binary
+      case $deps in *"not found"*) echo "debian_files: $p: $deps" >&2; exit 1 ;; esac
+      awk "/=>/ {print \$3} /ld-linux/ {print \$1}" <<<"$deps"
+    done | sed "s|^/||" | sort -u >/tmp/files
+    tar -C / -chf - -T /tmp/files
+  ' debian_files "$@" | tar -C "$dir" -xf -
+}
+
 # The netfilter tools kube-proxy and flanneld call (iptables-nft, nft, conntrack, ip), with their libraries,
 # taken from the node's own Debian rootfs so they match the node's nftables.
 netfilter_layer() {
   local dir="$work/netfilter"
-  mkdir -p "$dir"
-  docker run --rm --entrypoint /bin/bash "$base" -ec '
-    # iptables dlopen()s its match/target extensions: their libraries (libm, ...) are needed too.
-    bins="/usr/sbin/xtables-nft-multi /usr/sbin/nft /usr/sbin/conntrack /usr/bin/ip /usr/sbin/ip $(ls /usr/lib/x86_64-linux-gnu/xtables/*.so)"
-    files=""
-    for b in $bins; do [ -e "$b" ] && files="$files $b $(ldd "$b" | awk "/=>/ {print \$3} /ld-linux/ {print \$1}")"; done
-    tar -chf - $files /usr/lib/x86_64-linux-gnu/xtables /etc/ethertypes /etc/protocols /etc/services 2>/dev/null
-  ' | tar -C "$dir" -xf -
+  # iptables dlopen()s its match/target extensions: their libraries (libm, ...) are needed too.
+  debian_files "$dir" /usr/sbin/xtables-nft-multi /usr/sbin/nft /usr/sbin/conntrack /usr/bin/ip /usr/sbin/ip \
+    '/usr/lib/x86_64-linux-gnu/xtables/*.so' /etc/ethertypes /etc/protocols /etc/services
   local tool
   for tool in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore \
     iptables-nft iptables-nft-save iptables-nft-restore ip6tables-nft ip6tables-nft-save ip6tables-nft-restore; do
