@@ -66,6 +66,18 @@ netfilter_layer() {
   done
 }
 
+# busybox for the busybox and agnhost images: Debian's dynamically linked build with glibc, each applet a link in /bin,
+# and nsswitch.conf so that glibc's resolver reads /etc/hosts before DNS (as musl does). This build, unlike
+# busybox-static, looks a command up on PATH rather than preferring its own applet, in sh and in timeout/env/xargs.
+busybox_layer() {
+  local dir="$work/busybox"
+  debian_files "$dir" /bin/busybox /etc/nsswitch.conf
+  local applet
+  for applet in $(docker run --rm --entrypoint /bin/busybox "$base" --list); do
+    [ "$applet" = busybox ] || ln -sf busybox "$dir/bin/$applet"
+  done
+}
+
 # docker build, its output shown only when it fails (the newer CLI warns about the legacy builder).
 quiet_build() {
   local out
@@ -118,14 +130,8 @@ ENTRYPOINT [\"/flannel-node\"]" "$work/netfilter" "$bin/flannel-$FLANNEL_VERSION
     component_image "quay.io/metallb/$m:$METALLB_VERSION" "COPY $m /$m
 ENTRYPOINT [\"/$m\"]" "$bin/metallb-$METALLB_VERSION/$m"
   done
-  # Test images the suite runs by default: busybox from Debian's busybox-static, agnhost from Kubernetes.
-  mkdir -p "$work/busybox/bin"
-  docker run --rm --entrypoint /bin/cat "$base" /bin/busybox >"$work/busybox/bin/busybox"
-  chmod 0755 "$work/busybox/bin/busybox"
-  local applet
-  for applet in $("$work/busybox/bin/busybox" --list); do
-    [ "$applet" = busybox ] || ln -sf busybox "$work/busybox/bin/$applet"
-  done
+  # Test images the suite runs by default: busybox from Debian's busybox, agnhost from Kubernetes.
+  busybox_layer
   component_image "docker.io/library/busybox:$BUSYBOX_TAG" "COPY busybox/ /
 ENV PATH=/bin
 CMD [\"sh\"]" "$work/busybox"
