@@ -78,6 +78,29 @@ busybox_layer() {
   done
 }
 
+# What upstream's agnhost image adds to busybox with its alpine packages bind-tools, curl, netcat-openbsd, iproute2,
+# iperf and bash: Debian's builds of those tools, with their libraries and the data they read (CA bundle for curl,
+# service names for nc). Each tool is also /bin/<name>, replacing busybox's applet of that name (ip, nc, nslookup), so
+# absolute paths and PATH agree. Files the busybox layer already has (glibc, the loader) are left out.
+agnhost_tools_layer() {
+  local dir="$work/agnhost-tools"
+  local tools=(/usr/bin/curl /usr/bin/nc.openbsd /usr/bin/dig /usr/bin/nslookup /usr/bin/host /usr/bin/ip /usr/bin/ss
+    /usr/sbin/tc /usr/sbin/bridge /usr/bin/iperf /usr/bin/bash)
+  debian_files "$dir" "${tools[@]}" /etc/ssl/certs/ca-certificates.crt /etc/services /etc/protocols /etc/iproute2
+  local f
+  while IFS= read -r f; do
+    if cmp -s "$work/busybox/$f" "$dir/$f"; then rm "$dir/$f"; fi
+  done < <(cd "$work/busybox" && find . -type f)
+  ln -s nc.openbsd "$dir/usr/bin/nc"
+  mkdir -p "$dir/bin" "$dir/sbin" "$dir/usr/local/bin"
+  local t
+  for t in "${tools[@]}" /usr/bin/nc; do
+    [ "$t" = /usr/bin/nc.openbsd ] || ln -s "$t" "$dir/bin/$(basename "$t")"
+  done
+  ln -s /usr/bin/ip "$dir/sbin/ip"
+  ln -s /usr/bin/iperf "$dir/usr/local/bin/iperf"
+}
+
 # docker build, its output shown only when it fails (the newer CLI warns about the legacy builder).
 quiet_build() {
   local out
@@ -135,11 +158,14 @@ ENTRYPOINT [\"/$m\"]" "$bin/metallb-$METALLB_VERSION/$m"
   component_image "docker.io/library/busybox:$BUSYBOX_TAG" "COPY busybox/ /
 ENV PATH=/bin
 CMD [\"sh\"]" "$work/busybox"
+  # agnhost: busybox (its own layer, shared with the busybox image) under upstream's tool set; PATH as on alpine.
+  agnhost_tools_layer
   component_image "registry.k8s.io/e2e-test-images/agnhost:$AGNHOST_TAG" "COPY busybox/ /
+COPY agnhost-tools/ /
 COPY agnhost /agnhost
-ENV PATH=/bin
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 ENTRYPOINT [\"/agnhost\"]
-CMD [\"pause\"]" "$work/busybox" "$bin/agnhost-$AGNHOST_TAG-k8s-$K8S_VERSION/agnhost"
+CMD [\"pause\"]" "$work/busybox" "$work/agnhost-tools" "$bin/agnhost-$AGNHOST_TAG-k8s-$K8S_VERSION/agnhost"
   # Loaded locally here too, under its upstream name: the suite's off-cluster client container runs it from the
   # host's docker, so no registry is needed for it either.
   local agnhost_ref="registry.k8s.io/e2e-test-images/agnhost:$AGNHOST_TAG"
