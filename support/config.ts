@@ -31,7 +31,7 @@ export const IMAGE_SETTINGS: Readonly<Record<keyof Images, { default: string; fl
 
 /**
  * The off-cluster client image: by default the agnhost image the fixtures already run, so every machine that can run
- * the suite has it (or pulls it like the fixtures); its busybox `wget`, `timeout` and `nslookup` are the probes.
+ * the suite has it (or pulls it like the fixtures); its busybox `wget` and `timeout` and its BIND `nslookup` are the probes.
  */
 export const OFFCLUSTER_IMAGE_SETTING = {
   flag: '--offcluster-image',

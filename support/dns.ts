@@ -1,13 +1,23 @@
-// Parsing of `nslookup` output (busybox 1.35 and BIND's, which the upstream agnhost image ships) and of a pod's
-// /etc/resolv.conf. Both nslookups print a server block, a blank line, then `Name:`/`Address:` lines per answer.
+// Parsing of `nslookup` output (busybox 1.35's, and BIND's, which both upstream's and the offline agnhost image ship)
+// and of a pod's /etc/resolv.conf. Both nslookups print a server block, a blank line, then `Name:`/`Address:` lines
+// per answer.
 import { parseIp } from './ip.ts';
 
 export interface NslookupAnswer {
   /** Addresses in the answer section, as printed. */
   readonly addresses: string[];
-  /** True when the server said the name does not exist (NXDOMAIN / "can't find"). */
+  /** True when the server said the name does not exist (NXDOMAIN). */
   readonly notFound: boolean;
+  /**
+   * The server's error code when it answered with one other than NXDOMAIN (SERVFAIL, REFUSED, ...): it could not say
+   * whether the name has records, so this is a failure, not an empty answer.
+   */
+  readonly serverError: string | undefined;
 }
+
+// Both nslookups print a failed question as "** server can't find <name>: <RCODE>" (a name that exists without a
+// record of the asked type is BIND's "*** Can't find <name>: No answer", or an empty answer from busybox).
+const SERVER_CANT_FIND = /^\*\* server can't find .*: ([A-Z]+)$/;
 
 export function parseNslookupOutput(output: string): NslookupAnswer {
   const lines = output.split(/\r?\n/);
@@ -16,9 +26,12 @@ export function parseNslookupOutput(output: string): NslookupAnswer {
   const answerLines = firstBlank >= 0 ? lines.slice(firstBlank + 1) : lines;
   const addresses: string[] = [];
   let notFound = false;
+  let serverError: string | undefined;
   for (const line of answerLines) {
     const trimmed = line.trim();
-    if (trimmed.includes("can't find") || trimmed.includes('NXDOMAIN')) notFound = true;
+    const rcode = SERVER_CANT_FIND.exec(trimmed)?.[1];
+    if (rcode === 'NXDOMAIN') notFound = true;
+    else if (rcode !== undefined) serverError ??= rcode;
     // "Address: 10.96.0.1" (both) or "Address 1: 10.96.0.1" (older busybox).
     if (!trimmed.startsWith('Address')) continue;
     const colon = trimmed.indexOf(':');
@@ -27,7 +40,7 @@ export function parseNslookupOutput(output: string): NslookupAnswer {
     const candidate = value.split(/\s+/)[0] ?? '';
     if (parseIp(candidate)) addresses.push(candidate);
   }
-  return { addresses, notFound };
+  return { addresses, notFound, serverError };
 }
 
 export interface ResolvConf {

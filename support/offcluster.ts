@@ -7,8 +7,8 @@
 // CIDRs (judgeOffclusterTarget).
 // The client image defaults to the agnhost image the fixtures run (config.ts), so every machine that runs the suite
 // has it or can pull it; the probes use only what both upstream's alpine-based agnhost and the offline build (Debian's
-// static busybox 1.35) have: sh, `timeout`, `wget -q -O -` (not `wget -T`, which crashes in busybox 1.35) and
-// `nslookup`.
+// busybox 1.35 and BIND tools) have: sh, `timeout`, `wget -q -O -` (not `wget -T`, which crashes in busybox 1.35) and
+// `nslookup` (BIND's in both).
 import type { V1Node } from '@kubernetes/client-node';
 import type { ContainerRuntimeClient, StartedTestContainer } from 'testcontainers';
 import type { CheckInstance } from './checks.ts';
@@ -138,7 +138,8 @@ export function nslookupCommand(hostname: string, type: 'A' | 'AAAA', timeoutSec
 
 /**
  * One nslookup's answers of the asked family, or why the lookup failed. A name without the record (NXDOMAIN, "no
- * answer") is an empty answer, not a failure: busybox and BIND exit non-zero then too, so the output decides.
+ * answer") is an empty answer, not a failure: busybox and BIND exit non-zero then too, so the output decides. A server
+ * that answers SERVFAIL or REFUSED has said nothing about the name: that is a failure.
  */
 export function judgeNslookup(
   type: 'A' | 'AAAA',
@@ -148,9 +149,9 @@ export function judgeNslookup(
   const family: IpFamily = type === 'A' ? 'IPv4' : 'IPv6';
   const parsed = parseNslookupOutput(result.stdout);
   const addresses = parsed.addresses.filter((address) => familyOf(address) === family);
-  if (addresses.length > 0 || result.exitCode === 0) return { addresses, error: undefined };
-  const text = `${result.stdout}\n${result.stderr}`;
-  if (parsed.notFound || /no answer|can't find/i.test(text)) return { addresses, error: undefined };
+  if (addresses.length > 0) return { addresses, error: undefined };
+  if (parsed.serverError !== undefined) return { addresses, error: `${type}: the DNS server answered ${parsed.serverError}` };
+  if (result.exitCode === 0 || parsed.notFound || /no answer/i.test(`${result.stdout}\n${result.stderr}`)) return { addresses, error: undefined };
   if (TIMED_OUT_EXIT_CODES.includes(result.exitCode)) return { addresses, error: `${type}: no answer within ${formatDuration(timeoutSeconds * 1000)}` };
   const detail = oneLine(result.stderr.trim() || result.stdout);
   return { addresses, error: `${type}: exit ${result.exitCode}${detail ? `: ${detail}` : ''}` };

@@ -135,7 +135,7 @@ function retryExec(
 
 /**
  * GET http://dst/hostname with wget (busybox or alpine: no curl, no bash needed) until `accept` returns no
- * problem. Debian's static busybox 1.35 wget crashes with -T, so each attempt is bounded by the exec timeout instead.
+ * problem. Debian's busybox 1.35 wget crashes with -T, so each attempt is bounded by the exec timeout instead.
  */
 export function httpHostnameProbe(
   clients: Clients,
@@ -243,6 +243,21 @@ export function udpHostnameCommand(destination: ProbeDestination): string[] {
   return ['sh', '-c', `echo hostname | nc -u -w 1 ${destination.address} ${destination.port}`];
 }
 
+/**
+ * One in-cluster nslookup: its addresses, and the problem, if any. NXDOMAIN, a server error (SERVFAIL, REFUSED) or a
+ * failed exec is one; otherwise `judge` decides on the addresses.
+ */
+export function judgeDnsExec(result: ExecResult, judge: (addresses: string[]) => string | undefined): { answer: string; problem: string | undefined } {
+  const parsed = parseNslookupOutput(result.stdout);
+  const answer = `[${parsed.addresses.join(', ')}]`;
+  if (result.exitCode === undefined) return { answer, problem: summarizeExec(result) };
+  if (parsed.notFound || parsed.serverError !== undefined) {
+    return { answer, problem: `${parsed.serverError ?? 'NXDOMAIN'}: ${result.stdout.trim().split('\n').pop() ?? ''}` };
+  }
+  if (result.exitCode !== 0 && parsed.addresses.length === 0) return { answer, problem: summarizeExec(result) };
+  return { answer, problem: judge(parsed.addresses) };
+}
+
 /** nslookup -type=a|aaaa <fqdn> until `judge` returns no problem; the answer is the list of addresses. */
 export function dnsProbe(
   clients: Clients,
@@ -258,14 +273,7 @@ export function dnsProbe(
     source,
     `${probeLine(source, nameserver)} ${recordType} ${name}`,
     ['nslookup', `-type=${recordType.toLowerCase()}`, name],
-    (result) => {
-      const parsed = parseNslookupOutput(result.stdout);
-      const answer = `[${parsed.addresses.join(', ')}]`;
-      if (result.exitCode === undefined) return { answer, problem: summarizeExec(result) };
-      if (parsed.notFound) return { answer, problem: `NXDOMAIN: ${result.stdout.trim().split('\n').pop() ?? ''}` };
-      if (result.exitCode !== 0 && parsed.addresses.length === 0) return { answer, problem: summarizeExec(result) };
-      return { answer, problem: judge(parsed.addresses) };
-    },
+    (result) => judgeDnsExec(result, judge),
     timeouts.dns,
     'dns',
     timeouts.probeAttempt,

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { clusterDomainFromSearch, parseNslookupOutput, parseResolvConf, serviceFqdn } from '../support/dns.ts';
 import { parseEnvOutput, splitCommaList } from '../support/env.ts';
+import type { ExecResult } from '../support/exec.ts';
 import { entriesForAddress, mapsAddressToHostname, parseHostsFile } from '../support/hosts.ts';
+import { judgeDnsExec } from '../support/probes.ts';
+import { readText } from './helpers.ts';
 
 const data = (file: string): string => readFileSync(new URL(`./data/${file}`, import.meta.url), 'utf8');
 
@@ -64,8 +67,18 @@ describe('dns: nslookup output and resolv.conf', function () {
   });
 
   it('tells an empty answer from NXDOMAIN', function () {
-    expect(parseNslookupOutput(busyboxNoAAAA)).to.deep.equal({ addresses: [], notFound: false });
+    expect(parseNslookupOutput(busyboxNoAAAA)).to.deep.equal({ addresses: [], notFound: false, serverError: undefined });
     expect(parseNslookupOutput(busyboxNx).notFound).to.equal(true);
+  });
+
+  it('tells a server failure from NXDOMAIN in busybox output', function () {
+    expect(parseNslookupOutput(readText('nslookup/busybox-servfail.txt'))).to.deep.equal({ addresses: [], notFound: false, serverError: 'SERVFAIL' });
+    expect(parseNslookupOutput(readText('nslookup/busybox-refused.txt')).serverError).to.equal('REFUSED');
+    expect(parseNslookupOutput(readText('nslookup/busybox-aaaa-non-authoritative-no-answer.txt'))).to.deep.equal({
+      addresses: [],
+      notFound: false,
+      serverError: undefined,
+    });
   });
 
   it('derives the cluster domain from the kubelet-written search list', function () {
@@ -74,5 +87,49 @@ describe('dns: nslookup output and resolv.conf', function () {
     expect(clusterDomainFromSearch(conf.search, 'dsc-x')).to.equal('cluster.local');
     expect(clusterDomainFromSearch(['example.com'], 'dsc-x')).to.equal(undefined);
     expect(serviceFqdn('svc', 'dsc-x', 'cluster.local')).to.equal('svc.dsc-x.svc.cluster.local.');
+  });
+});
+
+// BIND 9.18 nslookup (Debian's bind9-dnsutils, in the agnhost image as bind-tools is in upstream's), captured in that
+// image as uid 65534 against a local answer source: authoritative answers as CoreDNS gives for cluster.local, and
+// non-authoritative ones as a forwarder gives. Exit codes as captured.
+describe('dns: BIND nslookup output', function () {
+  const bind = (file: string): string => readText(`nslookup/bind-${file}.txt`);
+
+  it('takes the A and AAAA answers, from an IPv4 or an IPv6 server, never the server block ("addr#53")', function () {
+    expect(parseNslookupOutput(bind('a'))).to.deep.equal({ addresses: ['10.96.0.1'], notFound: false, serverError: undefined });
+    expect(parseNslookupOutput(bind('aaaa-ipv6-server')).addresses).to.deep.equal(['fd00:10:244:1::5', 'fd00:10:244:2::7']);
+    expect(parseNslookupOutput(bind('a-ipv6-server')).addresses).to.deep.equal(['10.244.1.5', '10.244.2.7']);
+    expect(parseNslookupOutput(bind('a-non-authoritative')).addresses).to.deep.equal(['192.0.2.7', '192.0.2.8']);
+  });
+
+  it('reads "No answer" (the name without a record of the type) as an empty answer, not NXDOMAIN', function () {
+    for (const file of ['aaaa-no-answer', 'aaaa-non-authoritative-no-answer']) {
+      expect(parseNslookupOutput(bind(file)), file).to.deep.equal({ addresses: [], notFound: false, serverError: undefined });
+    }
+  });
+
+  it('reads NXDOMAIN as not found and SERVFAIL or REFUSED as a server error', function () {
+    expect(parseNslookupOutput(bind('nxdomain'))).to.deep.equal({ addresses: [], notFound: true, serverError: undefined });
+    // BIND prints ";; Got SERVFAIL reply from <server>" before the server block.
+    expect(parseNslookupOutput(bind('servfail'))).to.deep.equal({ addresses: [], notFound: false, serverError: 'SERVFAIL' });
+    expect(parseNslookupOutput(bind('refused'))).to.deep.equal({ addresses: [], notFound: false, serverError: 'REFUSED' });
+  });
+
+  it('judges an in-cluster lookup: NXDOMAIN and server errors are named, an empty answer goes to the expectation', function () {
+    const exec = (file: string, exitCode: number): ExecResult => ({
+      stdout: bind(file),
+      stderr: '',
+      exitCode,
+      timedOut: false,
+      failure: undefined,
+      durationMs: 12,
+    });
+    const wantsOne = (addresses: string[]) => (addresses.length === 1 ? undefined : `got ${addresses.length} addresses`);
+    expect(judgeDnsExec(exec('a', 0), wantsOne)).to.deep.equal({ answer: '[10.96.0.1]', problem: undefined });
+    expect(judgeDnsExec(exec('aaaa-no-answer', 0), wantsOne)).to.deep.equal({ answer: '[]', problem: 'got 0 addresses' });
+    expect(judgeDnsExec(exec('nxdomain', 1), wantsOne).problem).to.equal("NXDOMAIN: ** server can't find nope.dsc-x.svc.cluster.local: NXDOMAIN");
+    expect(judgeDnsExec(exec('servfail', 1), wantsOne).problem).to.equal("SERVFAIL: ** server can't find broken.example.test: SERVFAIL");
+    expect(judgeDnsExec(exec('refused', 1), wantsOne).problem).to.match(/^REFUSED: /);
   });
 });

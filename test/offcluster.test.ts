@@ -15,7 +15,7 @@ import {
   pullStreamError,
   type DockerNetworkView,
 } from '../support/offcluster.ts';
-import { dualNodes, onlyFamily, service } from './helpers.ts';
+import { dualNodes, onlyFamily, readText, service } from './helpers.ts';
 
 // The captured kind nodes: dualstack-control-plane 172.18.0.2 / fc00:f853:ccd:e793::2 and dualstack-worker .3 / ::3.
 const KIND: DockerNetworkView = {
@@ -120,6 +120,23 @@ describe('offcluster: resolving an ingress hostname with nslookup', function () 
     expect(judgeNslookup('A', { exitCode: 1, stdout: '', stderr: ';; connection timed out; no servers could be reached' }, 5).error).to.equal(
       'A: exit 1: ;; connection timed out; no servers could be reached',
     );
+  });
+
+  it('counts a server that answers SERVFAIL or REFUSED as an error, not as an empty answer (captured outputs)', function () {
+    const run = (file: string, exitCode: number) => ({ exitCode, stdout: readText(`nslookup/${file}.txt`), stderr: '' });
+    expect(judgeNslookup('AAAA', run('bind-servfail', 1), 5)).to.deep.equal({ addresses: [], error: 'AAAA: the DNS server answered SERVFAIL' });
+    expect(judgeNslookup('A', run('bind-refused', 1), 5).error).to.equal('A: the DNS server answered REFUSED');
+    expect(judgeNslookup('AAAA', run('busybox-servfail', 1), 5).error).to.equal('AAAA: the DNS server answered SERVFAIL');
+    expect(judgeNslookup('A', run('bind-nxdomain', 1), 5)).to.deep.equal({ addresses: [], error: undefined });
+    expect(judgeNslookup('AAAA', run('bind-aaaa-non-authoritative-no-answer', 0), 5)).to.deep.equal({ addresses: [], error: undefined });
+    expect(judgeNslookup('A', run('bind-a-non-authoritative', 0), 5).addresses).to.deep.equal(['192.0.2.7', '192.0.2.8']);
+  });
+
+  it('counts an unreachable server as an error; BIND prints that on stdout, and exits 1 with a blank line when timeout stops it', function () {
+    expect(judgeNslookup('A', { exitCode: 1, stdout: readText('nslookup/bind-no-servers.txt'), stderr: '' }, 5).error).to.match(
+      /^A: exit 1: ;; communications error to 172\.19\.0\.2#53: connection refused; .*;; no servers could be reached$/,
+    );
+    expect(judgeNslookup('AAAA', { exitCode: 1, stdout: '\n', stderr: '' }, 5)).to.deep.equal({ addresses: [], error: 'AAAA: exit 1' });
   });
 });
 

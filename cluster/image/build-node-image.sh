@@ -32,23 +32,73 @@ builder="dsc-node-build-$$"
 cleanup() { docker rm -f "$builder" >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 
+# debian_files <dir> <path>...: files of the node's Debian rootfs into <dir>, each dynamic executable among them with
+# the libraries ldd says it loads, so that Debian binaries run in an image that is not Debian. Paths may be shell
+# globs (expanded in the rootfs) or directories; symlinks are copied as what they point to. A missing path or an
+# unresolved library fails the build.
+debian_files() {
+  local dir=$1; shift
+  mkdir -p "$dir"
+  docker run --rm --entrypoint /bin/bash "$base" -ec '
+    set -o pipefail
+    for p in $*; do
+      [ -e "$p" ] || { echo "debian_files: $p is not in the rootfs" >&2; exit 1; }
+      echo "$p"
+      [ -f "$p" ] && deps=$(ldd "$p" 2>/dev/null) || continue  # data, a directory or a static binary
+      case $deps in *"not found"*) echo "debian_files: $p: $deps" >&2; exit 1 ;; esac
+      awk "/=>/ {print \$3} /ld-linux/ {print \$1}" <<<"$deps"
+    done | sed "s|^/||" | sort -u >/tmp/files
+    tar -C / -chf - -T /tmp/files
+  ' debian_files "$@" | tar -C "$dir" -xf -
+}
+
 # The netfilter tools kube-proxy and flanneld call (iptables-nft, nft, conntrack, ip), with their libraries,
 # taken from the node's own Debian rootfs so they match the node's nftables.
 netfilter_layer() {
   local dir="$work/netfilter"
-  mkdir -p "$dir"
-  docker run --rm --entrypoint /bin/bash "$base" -ec '
-    # iptables dlopen()s its match/target extensions: their libraries (libm, ...) are needed too.
-    bins="/usr/sbin/xtables-nft-multi /usr/sbin/nft /usr/sbin/conntrack /usr/bin/ip /usr/sbin/ip $(ls /usr/lib/x86_64-linux-gnu/xtables/*.so)"
-    files=""
-    for b in $bins; do [ -e "$b" ] && files="$files $b $(ldd "$b" | awk "/=>/ {print \$3} /ld-linux/ {print \$1}")"; done
-    tar -chf - $files /usr/lib/x86_64-linux-gnu/xtables /etc/ethertypes /etc/protocols /etc/services 2>/dev/null
-  ' | tar -C "$dir" -xf -
+  # iptables dlopen()s its match/target extensions: their libraries (libm, ...) are needed too.
+  debian_files "$dir" /usr/sbin/xtables-nft-multi /usr/sbin/nft /usr/sbin/conntrack /usr/bin/ip /usr/sbin/ip \
+    '/usr/lib/x86_64-linux-gnu/xtables/*.so' /etc/ethertypes /etc/protocols /etc/services
   local tool
   for tool in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore \
     iptables-nft iptables-nft-save iptables-nft-restore ip6tables-nft ip6tables-nft-save ip6tables-nft-restore; do
     ln -sf xtables-nft-multi "$dir/usr/sbin/$tool"
   done
+}
+
+# busybox for the busybox and agnhost images: Debian's dynamically linked build with glibc, each applet a link in /bin,
+# and nsswitch.conf so that glibc's resolver reads /etc/hosts before DNS (as musl does). This build, unlike
+# busybox-static, looks a command up on PATH rather than preferring its own applet, in sh and in timeout/env/xargs.
+busybox_layer() {
+  local dir="$work/busybox"
+  debian_files "$dir" /bin/busybox /etc/nsswitch.conf
+  local applet
+  for applet in $(docker run --rm --entrypoint /bin/busybox "$base" --list); do
+    [ "$applet" = busybox ] || ln -sf busybox "$dir/bin/$applet"
+  done
+}
+
+# What upstream's agnhost image adds to busybox with its alpine packages bind-tools, curl, netcat-openbsd, iproute2,
+# iperf and bash: Debian's builds of those tools, with their libraries and the data they read (CA bundle for curl,
+# service names for nc). Each tool is also /bin/<name>, replacing busybox's applet of that name (ip, nc, nslookup), so
+# absolute paths and PATH agree. Files the busybox layer already has (glibc, the loader) are left out.
+agnhost_tools_layer() {
+  local dir="$work/agnhost-tools"
+  local tools=(/usr/bin/curl /usr/bin/nc.openbsd /usr/bin/dig /usr/bin/nslookup /usr/bin/host /usr/bin/ip /usr/bin/ss
+    /usr/sbin/tc /usr/sbin/bridge /usr/bin/iperf /usr/bin/bash)
+  debian_files "$dir" "${tools[@]}" /etc/ssl/certs/ca-certificates.crt /etc/services /etc/protocols /etc/iproute2
+  local f
+  while IFS= read -r f; do
+    if cmp -s "$work/busybox/$f" "$dir/$f"; then rm "$dir/$f"; fi
+  done < <(cd "$work/busybox" && find . -type f)
+  ln -s nc.openbsd "$dir/usr/bin/nc"
+  mkdir -p "$dir/bin" "$dir/sbin" "$dir/usr/local/bin"
+  local t
+  for t in "${tools[@]}" /usr/bin/nc; do
+    [ "$t" = /usr/bin/nc.openbsd ] || ln -s "$t" "$dir/bin/$(basename "$t")"
+  done
+  ln -s /usr/bin/ip "$dir/sbin/ip"
+  ln -s /usr/bin/iperf "$dir/usr/local/bin/iperf"
 }
 
 # docker build, its output shown only when it fails (the newer CLI warns about the legacy builder).
@@ -103,22 +153,19 @@ ENTRYPOINT [\"/flannel-node\"]" "$work/netfilter" "$bin/flannel-$FLANNEL_VERSION
     component_image "quay.io/metallb/$m:$METALLB_VERSION" "COPY $m /$m
 ENTRYPOINT [\"/$m\"]" "$bin/metallb-$METALLB_VERSION/$m"
   done
-  # Test images the suite runs by default: busybox from Debian's busybox-static, agnhost from Kubernetes.
-  mkdir -p "$work/busybox/bin"
-  docker run --rm --entrypoint /bin/cat "$base" /bin/busybox >"$work/busybox/bin/busybox"
-  chmod 0755 "$work/busybox/bin/busybox"
-  local applet
-  for applet in $("$work/busybox/bin/busybox" --list); do
-    [ "$applet" = busybox ] || ln -sf busybox "$work/busybox/bin/$applet"
-  done
+  # Test images the suite runs by default: busybox from Debian's busybox, agnhost from Kubernetes.
+  busybox_layer
   component_image "docker.io/library/busybox:$BUSYBOX_TAG" "COPY busybox/ /
 ENV PATH=/bin
 CMD [\"sh\"]" "$work/busybox"
+  # agnhost: busybox (its own layer, shared with the busybox image) under upstream's tool set; PATH as on alpine.
+  agnhost_tools_layer
   component_image "registry.k8s.io/e2e-test-images/agnhost:$AGNHOST_TAG" "COPY busybox/ /
+COPY agnhost-tools/ /
 COPY agnhost /agnhost
-ENV PATH=/bin
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 ENTRYPOINT [\"/agnhost\"]
-CMD [\"pause\"]" "$work/busybox" "$bin/agnhost-$AGNHOST_TAG-k8s-$K8S_VERSION/agnhost"
+CMD [\"pause\"]" "$work/busybox" "$work/agnhost-tools" "$bin/agnhost-$AGNHOST_TAG-k8s-$K8S_VERSION/agnhost"
   # Loaded locally here too, under its upstream name: the suite's off-cluster client container runs it from the
   # host's docker, so no registry is needed for it either.
   local agnhost_ref="registry.k8s.io/e2e-test-images/agnhost:$AGNHOST_TAG"

@@ -8,12 +8,16 @@ cache=${DSC_CACHE:-$HOME/.cache/dualstack-conformance}
 log() { printf '[build-rootfs] %s\n' "$*" >&2; }
 
 # What a kind node needs: systemd as init, containerd + runc as the CRI, CNI plugins, the netfilter tools
-# kube-proxy/kindnetd call, and the utilities kubeadm's preflight and kind's entrypoint use.
+# kube-proxy/kindnetd call, and the utilities kubeadm's preflight and kind's entrypoint use. The last two lines are
+# for the test images, which build-node-image.sh takes from here: busybox (Debian's dynamically linked build: unlike
+# busybox-static it runs a command found on PATH before its own applet of that name) and the tool set of upstream's
+# agnhost image (curl, nc -u, dig/nslookup/host, iperf).
 packages=(
   systemd systemd-sysv dbus containerd runc containernetworking-plugins
   iptables nftables conntrack ebtables ethtool iproute2 iputils-ping socat
   util-linux mount procps kmod jq ca-certificates libseccomp2 bash coreutils findutils sed grep gawk tar gzip
-  busybox-static
+  busybox
+  curl netcat-openbsd bind9-dnsutils bind9-host iperf
 )
 key=$(printf '%s\n' "$DEBIAN_SUITE" "${packages[@]}" | sha256sum | cut -c1-12)
 image="dualstack-conformance/node-base:$DEBIAN_SUITE-$key"
