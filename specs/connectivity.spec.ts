@@ -7,7 +7,7 @@ import { schedulableNodeNames } from '../support/cluster.ts';
 import { hostnetResponders, nodesOfPods, planProbes, untilEveryResponder } from '../support/connectivity.ts';
 import { CONNECTIVITY_SCENARIOS } from '../support/expectations.ts';
 import { ALL_FAMILIES, familySlug } from '../support/ip.ts';
-import { httpHostnameProbe, udpHostnameProbe } from '../support/probes.ts';
+import { hostnameProbe } from '../support/probes.ts';
 import { currentRun, deployed } from '../support/run.ts';
 
 describe('Connectivity: every path works in each family, from every node', function () {
@@ -33,7 +33,7 @@ describe('Connectivity: every path works in each family, from every node', funct
         const probed = await Promise.all(
           plan.probes.map((probe) =>
             untilEveryResponder(probe.responders, where, (accept) =>
-              (probe.protocol === 'udp' ? udpHostnameProbe : httpHostnameProbe)(run.clients, run.config.timeouts, probe.source, probe.destination, accept),
+              hostnameProbe(run.clients, run.config.timeouts, probe.source, probe.destination, probe.protocol, accept),
             ),
           ),
         );

@@ -6,6 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { parseNslookupOutput } from './dns.ts';
 import { describeError, TimeoutError } from './errors.ts';
 import { execInPod, summarizeExec, type ExecResult } from './exec.ts';
+import type { ProbeProtocol } from './expectations.ts';
 import { joinHostPort, parseIp } from './ip.ts';
 import type { Clients } from './k8s.ts';
 import type { Timeouts } from './timeouts.ts';
@@ -133,55 +134,71 @@ function retryExec(
   );
 }
 
+/** Requests per attempt of a hostname probe: one exec asks several times, so one attempt usually sees every backend. */
+export const REQUESTS_PER_ATTEMPT = 4;
+
+/** The answer of one request of a burst that got none. */
+export const FAILED_REQUEST = '(failed)';
+
 /**
- * GET http://dst/hostname with wget (busybox or alpine: no curl, no bash needed) until `accept` returns no
- * problem. Debian's busybox 1.35 wget crashes with -T, so each attempt is bounded by the exec timeout instead.
+ * Asks dst for its hostname `count` times in one exec, one line per request: HTTP GET /hostname with busybox `wget`
+ * under `timeout 1` (busybox 1.35's own `wget -T` crashes), or the datagram "hostname" to netexec's UDP server with
+ * `nc -u -w 1` (openbsd netcat, as in upstream's agnhost image). The address is checked to be an IP and the port and
+ * count numbers before they go into the shell line.
  */
-export function httpHostnameProbe(
-  clients: Clients,
-  timeouts: Timeouts,
-  source: ProbeSource,
-  destination: ProbeDestination,
-  accept: (hostname: string) => string | undefined,
-): Promise<ProbeOutcome> {
-  const url = `http://${joinHostPort(destination.address, destination.port)}/hostname`;
-  return retryExec(
-    clients,
-    source,
-    probeLine(source, destination),
-    ['wget', '-q', '-O', '-', url],
-    (result) => {
-      const answer = result.stdout.trim();
-      if (result.exitCode !== 0) return { answer, problem: summarizeExec(result) };
-      return { answer, problem: accept(answer) };
-    },
-    timeouts.connectivity,
-    'connectivity',
-    timeouts.probeAttempt,
-  );
+export function burstCommand(destination: ProbeDestination, protocol: ProbeProtocol, count: number): string[] {
+  if (!parseIp(destination.address) || !Number.isInteger(destination.port) || !Number.isInteger(count)) {
+    throw new Error(`not an IP, port and count: ${destination.address} ${destination.port} ${count}`);
+  }
+  const one =
+    protocol === 'udp'
+      ? `echo hostname | nc -u -w 1 ${destination.address} ${destination.port}`
+      : `timeout 1 wget -q -O - 'http://${joinHostPort(destination.address, destination.port)}/hostname'`;
+  return ['sh', '-c', `for i in $(seq ${count}); do ${one} || printf '${FAILED_REQUEST}'; echo; done`];
+}
+
+/** One answer per request of a burst; a request without output (a UDP datagram nobody answered) failed. */
+export function burstAnswers(stdout: string): string[] {
+  const lines = stdout.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines.map((line) => line.trim() || FAILED_REQUEST);
+}
+
+/** "backend-a x8, backend-b x7": who answered how often, in order of first answer. */
+export function tallyAnswers(answers: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const answer of answers) counts.set(answer, (counts.get(answer) ?? 0) + 1);
+  return [...counts].map(([name, count]) => `${name} x${count}`).join(', ') || 'no answer';
 }
 
 /**
- * The datagram "hostname" to netexec's UDP server with `nc -u` (openbsd netcat, as in upstream's agnhost image), until
- * `accept` returns no problem. `-w 1` bounds the wait for the answer; no answer is an empty reply.
+ * Asks dst for its hostname (REQUESTS_PER_ATTEMPT times per attempt, over TCP or UDP) until `accept` returns no
+ * problem; every answer is given to `accept`, so a collector of responders sees them all.
  */
-export function udpHostnameProbe(
+export function hostnameProbe(
   clients: Clients,
   timeouts: Timeouts,
   source: ProbeSource,
   destination: ProbeDestination,
+  protocol: ProbeProtocol,
   accept: (hostname: string) => string | undefined,
 ): Promise<ProbeOutcome> {
   return retryExec(
     clients,
     source,
-    `${probeLine(source, destination)} udp`,
-    udpHostnameCommand(destination),
+    `${probeLine(source, destination)}${protocol === 'udp' ? ' udp' : ''}`,
+    burstCommand(destination, protocol, REQUESTS_PER_ATTEMPT),
     (result) => {
-      const answer = result.stdout.trim();
-      if (result.exitCode === undefined) return { answer, problem: summarizeExec(result) };
-      if (answer === '') return { answer, problem: `no UDP answer within 1s (${summarizeExec(result)})` };
-      return { answer, problem: accept(answer) };
+      const answers = burstAnswers(result.stdout);
+      const answered = answers.filter((answer) => answer !== FAILED_REQUEST);
+      let problem: string | undefined;
+      for (const answer of answered) problem = accept(answer);
+      const answer = tallyAnswers(answers);
+      if (answered.length === 0) {
+        const each = protocol === 'udp' ? 'UDP requests (1s each)' : 'requests (1s each)';
+        return { answer, problem: `no answer to ${REQUESTS_PER_ATTEMPT} ${each}: ${summarizeExec(result)}` };
+      }
+      return { answer, problem };
     },
     timeouts.connectivity,
     'connectivity',
@@ -201,17 +218,13 @@ export function repeatedHttpProbe(
   count: number,
   judge: (answers: readonly string[]) => string | undefined,
 ): Promise<ProbeOutcome> {
-  if (!parseIp(destination.address) || !Number.isInteger(destination.port) || !Number.isInteger(count)) {
-    throw new Error(`not an IP, port and count: ${destination.address} ${destination.port} ${count}`);
-  }
-  const url = `http://${joinHostPort(destination.address, destination.port)}/hostname`;
   return retryExec(
     clients,
     source,
     `${probeLine(source, destination)} x${count}`,
-    ['sh', '-c', `for i in $(seq ${count}); do wget -q -O - '${url}' || printf '${FAILED_REQUEST}'; echo; done`],
+    burstCommand(destination, 'tcp', count),
     (result) => {
-      const answers = result.stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+      const answers = burstAnswers(result.stdout);
       const answer = tallyAnswers(answers);
       if (result.exitCode !== 0) return { answer, problem: summarizeExec(result) };
       return { answer, problem: judge(answers) };
@@ -222,19 +235,9 @@ export function repeatedHttpProbe(
   );
 }
 
-/** The answer of a request of repeatedHttpProbe that failed. */
-export const FAILED_REQUEST = '(failed)';
-
-/** "backend-a x8, backend-b x7": who answered how often, in order of first answer. */
-export function tallyAnswers(answers: readonly string[]): string {
-  const counts = new Map<string, number>();
-  for (const answer of answers) counts.set(answer, (counts.get(answer) ?? 0) + 1);
-  return [...counts].map(([name, count]) => `${name} x${count}`).join(', ') || 'no answer';
-}
-
 /**
- * `sh -c 'echo hostname | nc -u -w 1 <ip> <port>'`: nc reads the datagram from stdin. The address is checked to be an
- * IP and the port a number before they go into the shell line.
+ * `sh -c 'echo hostname | nc -u -w 1 <ip> <port>'`: one datagram, for the off-cluster client. The address is checked
+ * to be an IP and the port a number before they go into the shell line.
  */
 export function udpHostnameCommand(destination: ProbeDestination): string[] {
   if (!parseIp(destination.address) || !Number.isInteger(destination.port)) {

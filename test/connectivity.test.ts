@@ -1,7 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { hostnetResponders, judgeAffinity, judgeOnlyRemaining, nodesOfPods, planProbes, ResponderCollector, type ObservedState } from '../support/connectivity.ts';
-import { udpHostnameCommand } from '../support/probes.ts';
+import { burstAnswers, burstCommand, udpHostnameCommand } from '../support/probes.ts';
 import type { CreatedService } from '../support/deploy.ts';
 import { CONNECTIVITY_SCENARIOS, POD_ROLES, SERVICES, type ConnectivityScenario, type PodRole } from '../support/expectations.ts';
 import { dualNodes, onlyFamily, pod01, podWithIps, service } from './helpers.ts';
@@ -253,5 +253,18 @@ describe('connectivity: UDP, hostNetwork endpoints, affinity and endpoint update
       'echo hostname | nc -u -w 1 fd00:10:96::7 80',
     ]);
     expect(() => udpHostnameCommand({ label: 'svc', address: '1.2.3.4; reboot', port: 80 })).to.throw('not an IP');
+  });
+
+  it('asks several times in one exec, one answer line per request, a silent request counted as failed', function () {
+    expect(burstCommand({ label: 'svc', address: 'fd00:10:96::7', port: 80 }, 'tcp', 4)).to.deep.equal([
+      'sh',
+      '-c',
+      "for i in $(seq 4); do timeout 1 wget -q -O - 'http://[fd00:10:96::7]:80/hostname' || printf '(failed)'; echo; done",
+    ]);
+    expect(burstCommand({ label: 'svc', address: '10.96.10.7', port: 80 }, 'udp', 2)[2]).to.equal(
+      "for i in $(seq 2); do echo hostname | nc -u -w 1 10.96.10.7 80 || printf '(failed)'; echo; done",
+    );
+    expect(() => burstCommand({ label: 'svc', address: "10.0.0.1'; id; '", port: 80 }, 'tcp', 4)).to.throw('not an IP');
+    expect(burstAnswers('backend-a\n\n(failed)\nbackend-b\n')).to.deep.equal(['backend-a', '(failed)', '(failed)', 'backend-b']);
   });
 });
