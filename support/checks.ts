@@ -303,7 +303,8 @@ export const CHECK_SPECS: readonly CheckSpec[] = [
     area: 'connectivity',
     perFamily: true,
     title: "a pod reaches a pod on another node at its {family} address",
-    verifies: 'From the client pod pinned to every selected node, HTTP GET to the client pod of every other node at its {family} podIP:9376 answers with that pod\'s name: every node reaches a pod on every other node.',
+    verifies:
+      'From the client pod pinned to every selected node, HTTP GET to the client pod of every other node at its {family} podIP:9376 answers with that pod\'s name: every node reaches a pod on every other node. Beyond 8 nodes, a bounded sample: each node probes the next node in name order and the one halfway round, so every node is a source and a destination twice.',
     pageStep: null,
     upstream: `${UPSTREAM}: "should be able to reach pod on ipv4 and ipv6 ip"`,
     causes: ['CNI routes between nodes missing for {family}', 'Node firewall dropping {family} forwarded traffic'],

@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { hostnetResponders, judgeAffinity, judgeOnlyRemaining, nodesOfPods, planProbes, ResponderCollector, type ObservedState } from '../support/connectivity.ts';
+import { hostnetResponders, podToPodTargets, judgeAffinity, judgeOnlyRemaining, nodesOfPods, planProbes, ResponderCollector, type ObservedState } from '../support/connectivity.ts';
 import { burstAnswers, burstCommand, udpHostnameCommand } from '../support/probes.ts';
 import type { CreatedService } from '../support/deploy.ts';
 import { CONNECTIVITY_SCENARIOS, POD_ROLES, SERVICES, type ConnectivityScenario, type PodRole } from '../support/expectations.ts';
@@ -266,5 +266,20 @@ describe('connectivity: UDP, hostNetwork endpoints, affinity and endpoint update
     );
     expect(() => burstCommand({ label: 'svc', address: "10.0.0.1'; id; '", port: 80 }, 'tcp', 4)).to.throw('not an IP');
     expect(burstAnswers('backend-a\n\n(failed)\nbackend-b\n')).to.deep.equal(['backend-a', '(failed)', '(failed)', 'backend-b']);
+  });
+});
+
+describe('connectivity: pod -> pod on big clusters', function () {
+  it('samples two targets per node beyond 8 nodes, every node a destination twice', function () {
+    const clients = Array.from({ length: 10 }, (_, index) => nodePod(`node-client-${index}`, `node-${String(index).padStart(2, '0')}`, [`10.244.${index}.9`]));
+    const destinations = clients.flatMap((source) => podToPodTargets(clients, source).map((pod) => pod.metadata?.name));
+    expect(destinations).to.have.length(20);
+    for (const client of clients) expect(destinations.filter((name) => name === client.metadata?.name)).to.have.length(2);
+    expect(podToPodTargets(clients, clients[0]!).map((pod) => pod.metadata?.name)).to.deep.equal(['node-client-1', 'node-client-5']);
+  });
+
+  it('keeps the full mesh up to 8 nodes', function () {
+    const clients = Array.from({ length: 3 }, (_, index) => nodePod(`node-client-${index}`, `node-${index}`, [`10.244.${index}.9`]));
+    expect(podToPodTargets(clients, clients[1]!).map((pod) => pod.metadata?.name)).to.deep.equal(['node-client-0', 'node-client-2']);
   });
 });
