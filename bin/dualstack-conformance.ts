@@ -202,7 +202,7 @@ async function main(): Promise<void> {
   if (!run) return;
   const { clients, cluster, namespaces } = run;
 
-  const collector = new ResultCollector(selected, run.skipReasons);
+  const collector = new ResultCollector(selected, run.skipReasons, run.checkDurations);
   const summarize = (outcome: Outcome & Pick<RunSummary, 'checks' | 'cleanupFailures'> & { lbProvider: string }): RunSummary => {
     const finishedAt = new Date();
     return {

@@ -94,6 +94,7 @@ async function executeBody(instance: CheckInstance, body: RegisteredCheck['body'
       if (problems.length > 0) throw new CheckFailure(problems.join('\n'));
     },
   };
+  const started = Date.now();
   try {
     const absent = instance.skipsWithout.find(declaredAbsent);
     if (absent !== undefined) context.skip(absent, declaredAbsentReason(absent));
@@ -101,6 +102,8 @@ async function executeBody(instance: CheckInstance, body: RegisteredCheck['body'
     return { lines, observations, outcome: undefined };
   } catch (error) {
     return { lines, observations, outcome: error instanceof SkipSignal || error instanceof Error ? error : new Error(String(error)) };
+  } finally {
+    currentRun().checkDurations.set(instance.id, Date.now() - started);
   }
 }
 

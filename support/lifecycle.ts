@@ -116,6 +116,7 @@ export async function prepareRun(options: PrepareOptions): Promise<Run | undefin
     cluster,
     fixtures: undefined,
     skipReasons: new Map(),
+    checkDurations: new Map(),
     selectedIds: new Set(options.selected.map((check) => check.id)),
   };
   // A client image that cannot be had is a configuration error now, not a failure of every off-cluster check.

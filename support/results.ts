@@ -37,6 +37,8 @@ export class ResultCollector {
   constructor(
     private readonly selected: readonly CheckInstance[],
     private readonly skipReasons: ReadonlyMap<string, string>,
+    /** Each check's own run time; mocha's duration of an `it` is only its wait for a check started earlier. */
+    private readonly durations: ReadonlyMap<string, number> = new Map(),
   ) {}
 
   attach(runner: RunnerEvents): void {
@@ -62,7 +64,7 @@ export class ResultCollector {
       family: check.family,
       verdict,
       reason,
-      durationMs: test.duration,
+      durationMs: this.durations.get(check.id) ?? test.duration,
     });
   }
 

@@ -18,6 +18,8 @@ export interface Run {
   fixtures: DeployedFixtures | undefined;
   /** Skip reasons by check id, for JUnit and summary.json (mocha's own skip carries no reason). */
   readonly skipReasons: Map<string, string>;
+  /** How long each check's body ran, by id (checks run together, so mocha's own durations are waits). */
+  readonly checkDurations: Map<string, number>;
   /** Ids of the checks mocha will run (after --grep and --family): the ones started at once after setup. */
   readonly selectedIds: ReadonlySet<string>;
 }
