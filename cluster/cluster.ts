@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureKindNetworkFits, imageExists, PreflightError, requireDocker } from './lib/docker.ts';
 import { installMetallb, kindPoolRanges, metallbSource, rangeText } from './lib/metallb.ts';
-import { cachedBinary, clusterDir, defaultClusterName, hostStateDir, kubectlBinary, versions } from './lib/paths.ts';
+import { cachedBinary, cachedBinaryReady, clusterDir, defaultClusterName, hostStateDir, kubectlBinary, versions } from './lib/paths.ts';
 import { listRecords, loadRecord, removeRecord, saveRecord, type ClusterRecord } from './lib/records.ts';
 import { capture, CommandError, runForResult, runInherit } from './lib/run.ts';
 import { chooseKind, chooseNodeImage, offlineImageStep, onPath, parseKindVersion } from './lib/sources.ts';
@@ -48,7 +48,7 @@ async function ensureKind(): Promise<string> {
   const choice = chooseKind({
     pinned,
     path: file ? { file, version: parseKindVersion(capture(file, ['version']).stdout) } : undefined,
-    cached: { file: cached, exists: existsSync(cached) },
+    cached: { file: cached, exists: cachedBinaryReady(cached) },
     go: onPath('go') !== undefined,
   });
   if (choice.action === 'missing') throw new PreflightError(choice.message);

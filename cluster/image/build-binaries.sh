@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds every Go component of the offline node image from the Go module proxy into the cache.
-# Each output directory is keyed by its version and skipped when complete, so a fresh clone reuses it.
+# Each output directory is keyed by its version and skipped when complete, so a fresh clone reuses it; it appears
+# whole, with its .complete marker, or not at all.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../versions.env
@@ -25,17 +26,36 @@ build() {
   log "$name: building $* (log: $cache/logs/build-$name.log)"
   local start=$SECONDS p pkgs=() named=()
   for p; do case $p in *=*) named+=("$p") ;; *) pkgs+=("$p") ;; esac; done
-  mkdir -p "$out" "$cache/logs"
+  # Built next to its final place and renamed there when complete: a reader sees the old entry or the whole new
+  # one, never a half-written one (an interrupted build leaves only $out.tmp.<pid>, which cluster:prune removes).
+  building="$out.tmp.$$"
+  rm -rf "$building"
+  mkdir -p "$building" "$cache/logs"
   (
     # set -e does not apply on the left of ||, so every step exits on failure itself.
     cd "$mod" || exit
-    if [ ${#pkgs[@]} -gt 0 ]; then go build -trimpath -ldflags "-s -w $ldflags" -o "$out/" "${pkgs[@]}" || exit; fi
-    for p in "${named[@]}"; do go build -trimpath -ldflags "-s -w $ldflags" -o "$out/${p%%=*}" "${p#*=}" || exit; done
+    if [ ${#pkgs[@]} -gt 0 ]; then go build -trimpath -ldflags "-s -w $ldflags" -o "$building/" "${pkgs[@]}" || exit; fi
+    for p in "${named[@]}"; do go build -trimpath -ldflags "-s -w $ldflags" -o "$building/${p%%=*}" "${p#*=}" || exit; done
   ) >"$cache/logs/build-$name.log" 2>&1 \
-    || { tail -20 "$cache/logs/build-$name.log" >&2; log "$name: FAILED"; return 1; }
-  echo "$built_from" >"$out/.complete"
+    || { tail -20 "$cache/logs/build-$name.log" >&2; log "$name: FAILED"; rm -rf "$building"; building=""; return 1; }
+  echo "$built_from" >"$building/.complete"
+  if [ "$(cat "$out/.complete" 2>/dev/null)" = "$built_from" ]; then
+    rm -rf "$building"   # a concurrent build of the same sources finished first
+  else
+    # mv -T renames the directory itself (never into an existing one); the outdated entry is moved aside first.
+    if [ -e "$out" ]; then mv -T "$out" "$out.old.$$"; fi
+    if ! mv -T "$building" "$out" 2>/dev/null; then
+      # Another build put its entry there between the two renames: fine when it is of the same sources.
+      [ "$(cat "$out/.complete" 2>/dev/null)" = "$built_from" ] || { log "$name: could not move $building into place"; return 1; }
+      rm -rf "$building"
+    fi
+    rm -rf "$out.old.$$"
+  fi
+  building=""
   log "$name: done in $((SECONDS - start))s"
 }
+building=""
+trap '[ -z "$building" ] || rm -rf "$building"' EXIT
 
 k8s_minor=${K8S_VERSION#v1.}; k8s_minor=${k8s_minor%%.*}
 k8s_ldflags=""

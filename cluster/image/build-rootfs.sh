@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the node's OS: a debootstrap'd Debian rootfs imported into docker as the base image.
-# Keyed by suite + package list; prints the image reference on stdout.
+# Keyed by suite + package list; prints the image reference on stdout (--ref: only that, building nothing).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/versions.env"
@@ -21,6 +21,7 @@ packages=(
 )
 key=$(printf '%s\n' "$DEBIAN_SUITE" "${packages[@]}" | sha256sum | cut -c1-12)
 image="dualstack-conformance/node-base:$DEBIAN_SUITE-$key"
+if [ "${1:-}" = --ref ]; then echo "$image"; exit 0; fi
 
 if [ -z "${DSC_REBUILD:-}" ] && docker image inspect "$image" >/dev/null 2>&1; then log "cached: $image"; echo "$image"; exit 0; fi
 
@@ -32,7 +33,7 @@ mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 
 tarball="$cache/rootfs/$DEBIAN_SUITE-$key.tar"
 if [ ! -s "$tarball" ]; then
   work=$(mktemp -d "${TMPDIR:-/tmp}/dsc-rootfs.XXXXXX")
-  trap 'rm -rf "$work"' EXIT
+  trap 'rm -rf "$work" "$tarball.tmp.$$"' EXIT
   log "debootstrap $DEBIAN_SUITE (minbase + ${#packages[@]} packages) into $work (log: $cache/logs/debootstrap.log)"
   mkdir -p "$cache/rootfs" "$cache/logs"
   pkg_list=$(IFS=,; echo "${packages[*]}" | sed 's/,,*/,/g; s/,$//')
@@ -41,7 +42,8 @@ if [ ! -s "$tarball" ]; then
   # Keep the image small and free of host state.
   rm -rf "$work/rootfs/var/cache/apt/archives/"*.deb "$work/rootfs/var/lib/apt/lists/"* "$work/rootfs/usr/share/doc" \
     "$work/rootfs/usr/share/man" "$work/rootfs/usr/share/locale"
-  tar -C "$work/rootfs" --numeric-owner -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+  # Per-process temp name, renamed when whole: a concurrent or killed build never leaves a tarball that looks done.
+  tar -C "$work/rootfs" --numeric-owner -cf "$tarball.tmp.$$" . && mv "$tarball.tmp.$$" "$tarball"
 fi
 log "importing $tarball as $image"
 docker import "$tarball" "$image" >/dev/null

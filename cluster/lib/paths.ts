@@ -23,19 +23,37 @@ export function versions(): Record<string, string> {
   return out;
 }
 
-export function cachedBinary(component: string, name: string): string {
-  const v = versions();
-  const dirs: Record<string, string> = {
+/** The cache directory of each Go component, as build-binaries.sh names it: keyed by version. */
+export function binaryDirs(v: Record<string, string> = versions()): Record<string, string> {
+  return {
     kubernetes: `kubernetes-${v.K8S_VERSION}`,
+    agnhost: `agnhost-${v.AGNHOST_TAG}-k8s-${v.K8S_VERSION}`,
+    etcd: `etcd-${v.ETCD_VERSION}`,
+    coredns: `coredns-${v.COREDNS_VERSION}`,
+    crictl: `crictl-${v.CRICTL_VERSION}`,
+    flannel: `flannel-${v.FLANNEL_VERSION}`,
     kind: `kind-${v.KIND_VERSION}`,
+    metallb: `metallb-${v.METALLB_VERSION}`,
+    pause: `pause-${v.PAUSE_TAG}`,
   };
-  const dir = dirs[component];
+}
+
+export function cachedBinary(component: string, name: string): string {
+  const dir = binaryDirs()[component];
   if (!dir) throw new Error(`no cached binary directory for ${component}`);
   return join(cacheDir, 'bin', dir, name);
+}
+
+/**
+ * A cached binary counts only inside a finished entry: build-binaries.sh renames an entry into place with its
+ * `.complete` marker, and an entry without one (left by an interrupted build of an older script) is not trusted.
+ */
+export function cachedBinaryReady(file: string): boolean {
+  return existsSync(file) && existsSync(join(dirname(file), '.complete'));
 }
 
 /** The cluster's own kubectl once it has been built, else whatever kubectl is on PATH. */
 export function kubectlBinary(): string {
   const ours = cachedBinary('kubernetes', 'kubectl');
-  return existsSync(ours) ? ours : 'kubectl';
+  return cachedBinaryReady(ours) ? ours : 'kubectl';
 }
