@@ -3,14 +3,16 @@
 //   image                                     build the offline node image (cached)
 //   up   [--name] [--ip-family dual|ipv4|ipv6] [--primary ipv4|ipv6] [--node-image offline|<ref>] [--kubeconfig]
 //        [--no-lb]                            (without MetalLB, the LoadBalancer provider)
+//        [--wait-lock <s>]                    wait for another up/down of the name (default: exit 2 at once)
 //        Go is needed only to build the offline node image (and kind, when no kind of the pinned version is found).
-//   down [--name | --all] [--routes]          delete clusters this project created (and the CI routes)
+//   down [--name | --all] [--routes] [--wait-lock <s>]  delete clusters this project created (and the CI routes)
 //   smoke [--name]                            check that a cluster really works, per its variant
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureKindNetworkFits, imageExists, PreflightError, requireDocker } from './lib/docker.ts';
+import { lockCluster } from './lib/lock.ts';
 import { installMetallb, kindPoolRanges, metallbSource, rangeText } from './lib/metallb.ts';
 import { cachedBinary, cachedBinaryReady, clusterDir, defaultClusterName, hostStateDir, kubectlBinary, versions } from './lib/paths.ts';
 import { listRecords, loadRecord, removeRecord, saveRecord, type ClusterRecord } from './lib/records.ts';
@@ -103,12 +105,15 @@ async function up(argv: string[]): Promise<void> {
       'node-image': { type: 'string' },
       kubeconfig: { type: 'string' },
       'no-lb': { type: 'boolean', default: false },
+      'wait-lock': { type: 'string', default: '0' },
     },
   });
   const name = values.name!;
   const metallb = !values['no-lb'];
   const variant = parseVariant(values['ip-family'], values.primary);
   requireDocker();
+  // Held until this process exits: everything below (the existence check included) is one `up` of this name.
+  await lockCluster(name, 'cluster:up', waitSeconds(values['wait-lock']), log);
   const timings = new Timings();
   const kubeconfig = values.kubeconfig ?? process.env.KUBECONFIG?.split(':')[0] ?? join(homedir(), '.kube', 'config');
 
@@ -185,21 +190,49 @@ function removeCiRoutes(): void {
   log('removed the CI blackhole routes');
 }
 
+function waitSeconds(text: string | undefined): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) throw new PreflightError(`--wait-lock must be a number of seconds (got "${text}")`);
+  return n;
+}
+
 async function down(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { name: { type: 'string' }, all: { type: 'boolean', default: false }, routes: { type: 'boolean', default: false } },
+    options: {
+      name: { type: 'string' },
+      all: { type: 'boolean', default: false },
+      routes: { type: 'boolean', default: false },
+      'wait-lock': { type: 'string', default: '0' },
+    },
   });
+  const wait = waitSeconds(values['wait-lock']);
   const records = values.all ? listRecords() : [loadRecord(values.name ?? defaultClusterName)].filter((r) => r !== undefined);
   if (records.length > 0) requireDocker();
   const kind = records.length > 0 ? await ensureKind() : '';
+  const busy: string[] = [];
   for (const r of records) {
-    log(`deleting cluster "${r.name}" (${variantLabel(r)})`);
-    await runInherit(kind, ['delete', 'cluster', '--name', r.name, '--kubeconfig', r.kubeconfig]);
-    removeRecord(r.name);
+    // A cluster another up/down is working on is not deleted under it.
+    let lock;
+    try {
+      lock = await lockCluster(r.name, 'cluster:down', wait, log);
+    } catch (err) {
+      if (!(values.all && err instanceof PreflightError)) throw err;
+      log(`${err.message}: not deleted`);
+      busy.push(r.name);
+      continue;
+    }
+    try {
+      log(`deleting cluster "${r.name}" (${variantLabel(r)})`);
+      await runInherit(kind, ['delete', 'cluster', '--name', r.name, '--kubeconfig', r.kubeconfig]);
+      removeRecord(r.name);
+    } finally {
+      lock.release();
+    }
   }
   if (records.length === 0) log(values.all ? 'no project clusters to delete' : `no project cluster named "${values.name ?? defaultClusterName}"`);
   if (values.routes) removeCiRoutes();
+  if (busy.length > 0) throw new PreflightError(`in use, not deleted: ${busy.join(', ')}`);
 }
 
 async function main(): Promise<number> {
