@@ -1,5 +1,6 @@
 // The offline dual-stack kind cluster: one entry point for every cluster command.
-//   host-prepare [--ci]                       what this VM needs (root; runs host/prepare.sh)
+//   host-prepare [--ci] [--force-runtime] [--dry-run]   what this VM needs (root; host/prepare.ts)
+//   host-unprepare [--force] [--dry-run]                undo host-prepare
 //   image                                     build the offline node image (cached)
 //   up   [--name] [--ip-family dual|ipv4|ipv6] [--primary ipv4|ipv6] [--node-image offline|<ref>] [--kubeconfig]
 //        [--no-lb]                            (without MetalLB, the LoadBalancer provider)
@@ -11,6 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { hostPrepare, hostUnprepare, removeCiRoutes } from './host/prepare.ts';
 import { ensureKindNetworkFits, imageExists, PreflightError, requireDocker } from './lib/docker.ts';
 import { lockCluster } from './lib/lock.ts';
 import { installMetallb, kindPoolRanges, metallbSource, rangeText } from './lib/metallb.ts';
@@ -181,15 +183,6 @@ function printUsage(name: string, kubeconfig: string): void {
   log(`use it:  export KUBECONFIG=${kubeconfig}; kubectl --context kind-${name} get nodes -o wide`);
 }
 
-function removeCiRoutes(): void {
-  const marker = join(hostStateDir, 'ci-routes');
-  if (!existsSync(marker)) return;
-  for (const cidr of ['10.244.0.0/16', '10.96.0.0/16']) capture('ip', ['-4', 'route', 'del', 'blackhole', cidr]);
-  for (const cidr of ['fd00:10:244::/56', 'fd00:10:96::/112']) capture('ip', ['-6', 'route', 'del', 'blackhole', cidr]);
-  rmSync(marker, { force: true });
-  log('removed the CI blackhole routes');
-}
-
 function waitSeconds(text: string | undefined): number {
   const n = Number(text);
   if (!Number.isFinite(n) || n < 0) throw new PreflightError(`--wait-lock must be a number of seconds (got "${text}")`);
@@ -239,7 +232,10 @@ async function main(): Promise<number> {
   const [cmd, ...rest] = process.argv.slice(2);
   switch (cmd) {
     case 'host-prepare':
-      await runInherit('bash', [join(clusterDir, 'host', 'prepare.sh'), ...rest]);
+      await hostPrepare(rest);
+      return 0;
+    case 'host-unprepare':
+      await hostUnprepare(rest);
       return 0;
     case 'image':
       requireDocker();
@@ -258,7 +254,7 @@ async function main(): Promise<number> {
       return (await smoke(rec, kubectlBinary())) ? 0 : 1;
     }
     default:
-      throw new PreflightError(`unknown command "${cmd ?? ''}" (host-prepare, image, up, down, smoke)`);
+      throw new PreflightError(`unknown command "${cmd ?? ''}" (host-prepare, host-unprepare, image, up, down, smoke)`);
   }
 }
 
