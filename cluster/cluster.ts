@@ -8,6 +8,7 @@
 //        Go is needed only to build the offline node image (and kind, when no kind of the pinned version is found).
 //   down [--name | --all] [--routes] [--wait-lock <s>]  delete clusters this project created (and the CI routes)
 //   smoke [--name]                            check that a cluster really works, per its variant
+//   prune [--dry-run]                         free older images and caches
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ import { listRecords, loadRecord, removeRecord, saveRecord, type ClusterRecord }
 import { capture, CommandError, runForResult, runInherit } from './lib/run.ts';
 import { chooseKind, chooseNodeImage, offlineImageStep, onPath, parseKindVersion } from './lib/sources.ts';
 import { expectedFamilies, renderKindConfig, variantLabel, type Variant } from './lib/variant.ts';
+import { prune } from './prune.ts';
 import { smoke } from './smoke/smoke.ts';
 
 const log = (msg: string) => process.stderr.write(`[cluster] ${msg}\n`);
@@ -237,6 +239,9 @@ async function main(): Promise<number> {
     case 'host-unprepare':
       await hostUnprepare(rest);
       return 0;
+    case 'prune':
+      await prune(rest);
+      return 0;
     case 'image':
       requireDocker();
       process.stdout.write((await runForResult(join(clusterDir, 'image', 'build-node-image.sh'), rest)) + '\n');
@@ -254,7 +259,7 @@ async function main(): Promise<number> {
       return (await smoke(rec, kubectlBinary())) ? 0 : 1;
     }
     default:
-      throw new PreflightError(`unknown command "${cmd ?? ''}" (host-prepare, host-unprepare, image, up, down, smoke)`);
+      throw new PreflightError(`unknown command "${cmd ?? ''}" (host-prepare, host-unprepare, image, up, down, smoke, prune)`);
   }
 }
 
