@@ -87,7 +87,10 @@ async function embeddedClusterKubeconfig(config: RunConfig): Promise<string> {
   phase('cluster-up');
   process.stderr.write(`embedded cluster: npm run cluster:up -- --name dualstack --kubeconfig ${kubeconfig}\n`);
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn('npm', ['run', '--silent', 'cluster:up', '--', '--name', 'dualstack', '--kubeconfig', kubeconfig], {
+    // Two runs that both need the embedded cluster: the second waits for the first's `up` instead of failing.
+    const wait = String(Math.ceil(config.timeouts.clusterUp / 1000));
+    const args = ['run', '--silent', 'cluster:up', '--', '--name', 'dualstack', '--kubeconfig', kubeconfig, '--wait-lock', wait];
+    const child = spawn('npm', args, {
       cwd: PROJECT_ROOT,
       // The child's output goes to stderr: stdout stays the suite's report.
       stdio: ['ignore', process.stderr, process.stderr],
