@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cacheDir, projectDir } from '../cluster/lib/paths.ts';
+import { lockCase, prepareCases } from './host-safety.ts';
 import { snapshot, leaksSince, type Snapshot } from './leaks.ts';
 import { loadMutants, runMutant } from './mutants.ts';
 import { run, type RunResult } from './process.ts';
@@ -126,6 +127,8 @@ async function main(): Promise<number> {
     );
     for (const nodeVersion of nodeVersionCases()) await check(nodeVersion.name, nodeVersion.fn);
   }
+  // host:prepare/unprepare on a throw-away root: no cluster, seconds.
+  if (!values['mutants-only']) for (const c of prepareCases()) await check(c.name, c.fn);
 
   // A selftest killed while our images were parked away must not make this one rebuild the node image.
   const restored = restoreHiddenImages();
@@ -135,8 +138,11 @@ async function main(): Promise<number> {
   const observed = new Map<string, ObservedCheck[]>();
   for (const c of table.clusters.filter((x) => wanted.includes(x.name))) await clusterRun(c, observed, values['mutants-only']!);
 
-  // Its own cluster, after the matrix: a user's machine with kind on PATH and no Go.
+  // Their own clusters, after the matrix (whose node image they use): the per-name lock, and a user's machine with
+  // kind on PATH and no Go.
   if (!values['mutants-only'] && values.clusters === undefined) {
+    const lock = lockCase();
+    await check(lock.name, lock.fn);
     const noGo = noGoCase();
     await check(noGo.name, noGo.fn);
   }
