@@ -4,10 +4,10 @@
 // path passes only when every backend has answered.
 import { check } from '../support/check.ts';
 import { schedulableNodeNames } from '../support/cluster.ts';
-import { hostnetResponders, nodesOfPods, planProbes, untilEveryResponder } from '../support/connectivity.ts';
+import { hostnetResponders, nodesOfPods, planProbes, untilEveryResponderBySource } from '../support/connectivity.ts';
 import { CONNECTIVITY_SCENARIOS } from '../support/expectations.ts';
 import { ALL_FAMILIES, familySlug } from '../support/ip.ts';
-import { hostnameProbe } from '../support/probes.ts';
+import { hostnameProbeGroup } from '../support/probes.ts';
 import { currentRun, deployed } from '../support/run.ts';
 
 describe('Connectivity: every path works in each family, from every node', function () {
@@ -29,13 +29,9 @@ describe('Connectivity: every path works in each family, from every node', funct
           ...nodesOfPods([...Object.values(fixtures.pods), ...fixtures.nodeClients]),
           ...hostnetResponders(fixtures.nodeHostnets, run.cluster.selectedNodes).where,
         };
-        // Independent probes run at once: a path that never answers costs its bound once, not once per probe.
-        const probed = await Promise.all(
-          plan.probes.map((probe) =>
-            untilEveryResponder(probe.responders, where, (accept) =>
-              hostnameProbe(run.clients, run.config.timeouts, probe.source, probe.destination, probe.protocol, accept),
-            ),
-          ),
+        // The probes of one source go together: one exec per attempt for all its destinations.
+        const probed = await untilEveryResponderBySource(plan.probes, where, (source, targets, protocol) =>
+          hostnameProbeGroup(run.clients, run.config.timeouts, source, targets, protocol),
         );
         t.observe('probes', probed.map(({ observed }) => observed));
         t.verdict([

@@ -18,7 +18,7 @@ import {
 import { nodeAddressing } from './families.ts';
 import { formatList, type IpFamily } from './ip.ts';
 import { clusterIpOfFamily, podIPsOf, podIpOfFamily } from './judgements.ts';
-import { FAILED_REQUEST, tallyAnswers, type ProbeDestination, type ProbeOutcome, type ProbeSource } from './probes.ts';
+import { FAILED_REQUEST, tallyAnswers, type GroupTarget, type ProbeDestination, type ProbeOutcome, type ProbeSource } from './probes.ts';
 
 /** Where a probe goes, over which protocol, and who must answer there. */
 export interface PlannedTarget {
@@ -335,7 +335,39 @@ export async function untilEveryResponder(
   probe: (accept: (answer: string) => string | undefined) => Promise<ProbeOutcome>,
 ): Promise<EveryResponderOutcome> {
   const collector = new ResponderCollector(responders, where);
-  const raw = await probe(collector.accept);
+  return judgedByCollector(collector, await probe(collector.accept));
+}
+
+function judgedByCollector(collector: ResponderCollector, raw: ProbeOutcome): EveryResponderOutcome {
   const outcome = raw.ok ? raw : { ...raw, detail: collector.explain(raw.detail) };
   return { outcome, observed: `${outcome.line}: ${outcome.ok ? `ok, answered by ${collector.describe()}` : `FAILED: ${outcome.detail}`}` };
+}
+
+/**
+ * untilEveryResponder for every probe of a plan, the probes of one source sent together (one exec per attempt for
+ * all its destinations, `probeGroup`); outcomes in the order of `probes`.
+ */
+export async function untilEveryResponderBySource(
+  probes: readonly PlannedProbe[],
+  where: Readonly<Record<string, string>>,
+  probeGroup: (source: ProbeSource, targets: GroupTarget[], protocol: PlannedProbe['protocol']) => Promise<ProbeOutcome[]>,
+): Promise<EveryResponderOutcome[]> {
+  const collectors = probes.map((probe) => new ResponderCollector(probe.responders, where));
+  const groups = new Map<string, number[]>();
+  probes.forEach((probe, index) => {
+    const key = `${podName(probe.source.pod)} ${probe.source.address} ${probe.protocol}`;
+    groups.set(key, [...(groups.get(key) ?? []), index]);
+  });
+  const outcomes: EveryResponderOutcome[] = [];
+  await Promise.all(
+    [...groups.values()].map(async (indexes) => {
+      const first = probes[indexes[0]!]!;
+      const targets = indexes.map((index) => ({ destination: probes[index]!.destination, accept: collectors[index]!.accept }));
+      const raw = await probeGroup(first.source, targets, first.protocol);
+      indexes.forEach((index, position) => {
+        outcomes[index] = judgedByCollector(collectors[index]!, raw[position]!);
+      });
+    }),
+  );
+  return outcomes;
 }

@@ -147,14 +147,18 @@ export const FAILED_REQUEST = '(failed)';
  * count numbers before they go into the shell line.
  */
 export function burstCommand(destination: ProbeDestination, protocol: ProbeProtocol, count: number): string[] {
-  if (!parseIp(destination.address) || !Number.isInteger(destination.port) || !Number.isInteger(count)) {
-    throw new Error(`not an IP, port and count: ${destination.address} ${destination.port} ${count}`);
+  if (!Number.isInteger(count)) throw new Error(`not a count: ${count}`);
+  return ['sh', '-c', `for i in $(seq ${count}); do ${oneRequest(destination, protocol)} || printf '${FAILED_REQUEST}'; echo; done`];
+}
+
+/** One request for the hostname as a shell command; only a checked IP and port number go into it. */
+function oneRequest(destination: ProbeDestination, protocol: ProbeProtocol): string {
+  if (!parseIp(destination.address) || !Number.isInteger(destination.port)) {
+    throw new Error(`not an IP, port and count: ${destination.address} ${destination.port}`);
   }
-  const one =
-    protocol === 'udp'
-      ? `echo hostname | nc -u -w 1 ${destination.address} ${destination.port}`
-      : `timeout 1 wget -q -O - 'http://${joinHostPort(destination.address, destination.port)}/hostname'`;
-  return ['sh', '-c', `for i in $(seq ${count}); do ${one} || printf '${FAILED_REQUEST}'; echo; done`];
+  return protocol === 'udp'
+    ? `echo hostname | nc -u -w 1 ${destination.address} ${destination.port}`
+    : `timeout 1 wget -q -O - 'http://${joinHostPort(destination.address, destination.port)}/hostname'`;
 }
 
 /** One answer per request of a burst; a request without output (a UDP datagram nobody answered) failed. */
@@ -203,6 +207,106 @@ export function hostnameProbe(
     timeouts.connectivity,
     'connectivity',
     timeouts.probeAttempt,
+  );
+}
+
+/**
+ * Every destination asked REQUESTS_PER_ATTEMPT times in one exec, the destinations in parallel (background jobs), so
+ * an attempt lasts about as long as one destination's burst whatever their number. Each answer line is
+ * `<index> <answer>`; one short echo is one write, so lines of parallel jobs do not mix.
+ */
+export function groupBurstCommand(destinations: readonly ProbeDestination[], protocol: ProbeProtocol): string[] {
+  const jobs = destinations.map(
+    (destination, index) =>
+      `(for i in $(seq ${REQUESTS_PER_ATTEMPT}); do a=$(${oneRequest(destination, protocol)}) || a=''; echo "${index} \${a:-${FAILED_REQUEST}}"; done) &`,
+  );
+  return ['sh', '-c', [...jobs, 'wait'].join('\n')];
+}
+
+/** The answers of a group burst, per destination index. */
+export function groupBurstAnswers(stdout: string, count: number): string[][] {
+  const answers: string[][] = Array.from({ length: count }, () => []);
+  for (const line of stdout.split('\n')) {
+    const match = /^(\d+) (.*)$/.exec(line.trim());
+    const index = match ? Number(match[1]) : NaN;
+    if (match && index < count) answers[index]!.push(match[2]!.trim() || FAILED_REQUEST);
+  }
+  return answers;
+}
+
+export interface GroupTarget {
+  readonly destination: ProbeDestination;
+  /** Takes one answer; returns the problem still standing, or undefined once this destination is done. */
+  readonly accept: (hostname: string) => string | undefined;
+}
+
+/**
+ * Several destinations from one source, one exec per attempt for all those not done yet: the probes of a check
+ * that share a source cost one exec per attempt instead of one each (execs are what a small cluster runs out of).
+ * Each destination gets its own outcome and line, as if probed alone.
+ */
+export async function hostnameProbeGroup(
+  clients: Clients,
+  timeouts: Timeouts,
+  source: ProbeSource,
+  targets: readonly GroupTarget[],
+  protocol: ProbeProtocol,
+): Promise<ProbeOutcome[]> {
+  const started = Date.now();
+  const states = targets.map((target) => ({
+    line: `${probeLine(source, target.destination)}${protocol === 'udp' ? ' udp' : ''}`,
+    attempts: 0,
+    answer: '',
+    problem: 'not probed' as string | undefined,
+    durationMs: 0,
+  }));
+  const open = (): number[] => states.flatMap((state, index) => (state.problem === undefined ? [] : [index]));
+  try {
+    await waitFor({
+      what: `${probeLine(source, targets[0]?.destination ?? { label: '-', address: '-', port: 0 })} and ${targets.length - 1} more`,
+      timeoutMs: timeouts.connectivity,
+      timeoutName: 'connectivity',
+      observe: async () => {
+        const indexes = open();
+        const command = groupBurstCommand(indexes.map((index) => targets[index]!.destination), protocol);
+        const result = await execInPod(clients.kubeConfig, { ...execTarget(source.pod), command, timeoutMs: timeouts.probeAttempt });
+        const answers = groupBurstAnswers(result.stdout, indexes.length);
+        indexes.forEach((index, position) => {
+          const state = states[index]!;
+          const got = answers[position] ?? [];
+          const answered = got.filter((answer) => answer !== FAILED_REQUEST);
+          state.attempts += 1;
+          state.answer = tallyAnswers(got);
+          let problem: string | undefined;
+          for (const answer of answered) problem = targets[index]!.accept(answer);
+          if (answered.length === 0) {
+            const each = protocol === 'udp' ? 'UDP requests (1s each)' : 'requests (1s each)';
+            problem = `no answer to ${REQUESTS_PER_ATTEMPT} ${each}: ${summarizeExec(result)}`;
+          }
+          state.problem = problem;
+          if (problem === undefined) state.durationMs = Date.now() - started;
+        });
+        return open().length;
+      },
+      isDone: (remaining) => remaining === 0,
+      describe: (remaining) => `${remaining} destination(s) not done`,
+      firstIntervalMs: 100,
+      maxIntervalMs: 500,
+    });
+  } catch (error) {
+    if (!(error instanceof TimeoutError)) {
+      for (const index of open()) states[index]!.problem = describeError(error);
+    }
+  }
+  return states.map((state) =>
+    report({
+      line: state.line,
+      ok: state.problem === undefined,
+      answer: state.answer,
+      detail: state.problem === undefined ? '' : `${state.problem} (no success in ${state.attempts} attempts within ${timeouts.connectivity}ms)`,
+      attempts: state.attempts,
+      durationMs: state.problem === undefined ? state.durationMs : Date.now() - started,
+    }),
   );
 }
 

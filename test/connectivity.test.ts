@@ -1,7 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { hostnetResponders, podToPodTargets, judgeAffinity, judgeOnlyRemaining, nodesOfPods, planProbes, ResponderCollector, type ObservedState } from '../support/connectivity.ts';
-import { burstAnswers, burstCommand, udpHostnameCommand } from '../support/probes.ts';
+import { burstAnswers, burstCommand, groupBurstAnswers, groupBurstCommand, udpHostnameCommand } from '../support/probes.ts';
 import type { CreatedService } from '../support/deploy.ts';
 import { CONNECTIVITY_SCENARIOS, POD_ROLES, SERVICES, type ConnectivityScenario, type PodRole } from '../support/expectations.ts';
 import { dualNodes, onlyFamily, pod01, podWithIps, service } from './helpers.ts';
@@ -281,5 +281,28 @@ describe('connectivity: pod -> pod on big clusters', function () {
   it('keeps the full mesh up to 8 nodes', function () {
     const clients = Array.from({ length: 3 }, (_, index) => nodePod(`node-client-${index}`, `node-${index}`, [`10.244.${index}.9`]));
     expect(podToPodTargets(clients, clients[1]!).map((pod) => pod.metadata?.name)).to.deep.equal(['node-client-0', 'node-client-2']);
+  });
+});
+
+describe('probes: one exec for all destinations of a source', function () {
+  it('asks every destination in parallel, each answer line tagged with its index', function () {
+    const [, , script] = groupBurstCommand(
+      [
+        { label: 'a', address: '10.96.0.1', port: 80 },
+        { label: 'b', address: 'fd00::1', port: 31000 },
+      ],
+      'tcp',
+    );
+    expect(script).to.equal(
+      [
+        "(for i in $(seq 4); do a=$(timeout 1 wget -q -O - 'http://10.96.0.1:80/hostname') || a=''; echo \"0 ${a:-(failed)}\"; done) &",
+        "(for i in $(seq 4); do a=$(timeout 1 wget -q -O - 'http://[fd00::1]:31000/hostname') || a=''; echo \"1 ${a:-(failed)}\"; done) &",
+        'wait',
+      ].join('\n'),
+    );
+    expect(groupBurstAnswers('0 backend-a\n1 (failed)\n0 backend-b\n1 backend-a\ngarbage\n7 stray\n', 2)).to.deep.equal([
+      ['backend-a', 'backend-b'],
+      ['(failed)', 'backend-a'],
+    ]);
   });
 });
