@@ -20,7 +20,18 @@ import type { HostnameResolution, HostnameResolver } from './loadbalancer.ts';
 import { cidrContains, familyOf, joinHostPort, parseCidr, parseIp, sameAddress, type IpFamily } from './ip.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_ID_LABEL } from './namespace.ts';
 import type { ProbeProtocol } from './expectations.ts';
-import { formatProbeLine, printProbeLine, retryProbe, udpHostnameCommand, type ProbeDestination, type ProbeOutcome } from './probes.ts';
+import {
+  FAILED_REQUEST,
+  formatProbeLine,
+  groupBurstAnswers,
+  groupBurstCommand,
+  printProbeLine,
+  REQUESTS_PER_ATTEMPT,
+  retryProbe,
+  tallyAnswers,
+  type ProbeDestination,
+  type ProbeOutcome,
+} from './probes.ts';
 import type { Run } from './run.ts';
 import { formatDuration, timeoutEnvName } from './timeouts.ts';
 import { waitsInterrupted } from './wait.ts';
@@ -116,15 +127,21 @@ export function judgeHttpGet(
   return { answer, problem: `${why}${stderr ? `: ${stderr}` : ''}` };
 }
 
-/** What one `timeout sh -c 'echo hostname | nc -u ...'` attempt says: the answer, or why there is none. */
-export function judgeUdpAnswer(
+/**
+ * What one `timeout sh -c '<REQUESTS_PER_ATTEMPT datagrams at once with nc -u>'` attempt says: every answer is given
+ * to `accept` (the problem it leaves standing is the attempt's), no answer at all is the problem.
+ */
+export function judgeUdpBurst(
   result: { exitCode: number; stdout: string; stderr: string },
-  timeoutSeconds: number,
+  accept: (hostname: string) => string | undefined,
 ): { answer: string; problem: string | undefined } {
-  const judged = judgeHttpGet(result, timeoutSeconds);
-  if (judged.problem !== undefined || judged.answer !== '') return judged;
+  const answers = groupBurstAnswers(result.stdout, 1)[0] ?? [];
+  const answered = answers.filter((answer) => answer !== FAILED_REQUEST);
+  let problem: string | undefined;
+  for (const answer of answered) problem = accept(answer);
+  if (answered.length > 0) return { answer: tallyAnswers(answers), problem };
   const stderr = oneLine(result.stderr);
-  return { answer: '', problem: `no UDP answer within 1s${stderr ? `: ${stderr}` : ''}` };
+  return { answer: '', problem: `no UDP answer to ${REQUESTS_PER_ATTEMPT} requests (1s each, exit ${result.exitCode})${stderr ? `: ${stderr}` : ''}` };
 }
 
 /**
@@ -483,10 +500,11 @@ export async function offclusterHostnameProbe(
   return retryProbe(
     line,
     async () => {
-      const command =
-        protocol === 'udp' ? ['timeout', String(attemptSeconds), ...udpHostnameCommand(destination)] : httpGetCommand(destination.address, destination.port, attemptSeconds);
-      const result = await container.exec(command);
-      const judged = protocol === 'udp' ? judgeUdpAnswer(result, attemptSeconds) : judgeHttpGet(result, attemptSeconds);
+      if (protocol === 'udp') {
+        // nc -u waits its second even when answered: the datagrams go at once.
+        return judgeUdpBurst(await container.exec(['timeout', String(attemptSeconds), ...groupBurstCommand([destination], 'udp')]), accept);
+      }
+      const judged = judgeHttpGet(await container.exec(httpGetCommand(destination.address, destination.port, attemptSeconds)), attemptSeconds);
       return judged.problem !== undefined ? judged : { answer: judged.answer, problem: accept(judged.answer) };
     },
     run.config.timeouts.connectivity,

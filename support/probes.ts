@@ -211,14 +211,14 @@ export function hostnameProbe(
 }
 
 /**
- * Every destination asked REQUESTS_PER_ATTEMPT times in one exec, the destinations in parallel (background jobs), so
- * an attempt lasts about as long as one destination's burst whatever their number. Each answer line is
- * `<index> <answer>`; one short echo is one write, so lines of parallel jobs do not mix.
+ * Every destination asked REQUESTS_PER_ATTEMPT times in one exec, all requests at once (background jobs): an attempt
+ * lasts about one request (`nc -u -w 1` always waits its second), whatever the number of destinations. Each answer
+ * line is `<index> <answer>`; one short echo is one write, so lines of parallel jobs do not mix.
  */
 export function groupBurstCommand(destinations: readonly ProbeDestination[], protocol: ProbeProtocol): string[] {
   const jobs = destinations.map(
     (destination, index) =>
-      `(for i in $(seq ${REQUESTS_PER_ATTEMPT}); do a=$(${oneRequest(destination, protocol)}) || a=''; echo "${index} \${a:-${FAILED_REQUEST}}"; done) &`,
+      `for i in $(seq ${REQUESTS_PER_ATTEMPT}); do (a=$(${oneRequest(destination, protocol)}) || a=''; echo "${index} \${a:-${FAILED_REQUEST}}") & done`,
   );
   return ['sh', '-c', [...jobs, 'wait'].join('\n')];
 }
@@ -337,17 +337,6 @@ export function repeatedHttpProbe(
     'connectivity',
     timeouts.probeAttempt,
   );
-}
-
-/**
- * `sh -c 'echo hostname | nc -u -w 1 <ip> <port>'`: one datagram, for the off-cluster client. The address is checked
- * to be an IP and the port a number before they go into the shell line.
- */
-export function udpHostnameCommand(destination: ProbeDestination): string[] {
-  if (!parseIp(destination.address) || !Number.isInteger(destination.port)) {
-    throw new Error(`not an IP and port: ${destination.address} ${destination.port}`);
-  }
-  return ['sh', '-c', `echo hostname | nc -u -w 1 ${destination.address} ${destination.port}`];
 }
 
 /**

@@ -6,6 +6,7 @@ import { ConfigurationError } from '../support/errors.ts';
 import {
   httpGetCommand,
   judgeHttpGet,
+  judgeUdpBurst,
   judgeNslookup,
   judgeOffclusterTarget,
   networkOfNodes,
@@ -202,5 +203,20 @@ describe('offcluster and dual-stack LoadBalancer checks in the catalog', functio
     expect(config(['--offcluster-network', 'lab'], { DSC_OFFCLUSTER_NETWORK: 'kind' }).offclusterNetwork).to.equal('lab');
     expect(config(['--offcluster-image', 'local/client:1'], { DSC_OFFCLUSTER_IMAGE: 'x:1' }).offclusterImage).to.equal('local/client:1');
     expect(() => config(['--offcluster-network', ' '], {})).to.throw(/--offcluster-network is empty/);
+  });
+});
+
+describe('offcluster: a UDP burst', function () {
+  it('gives every answer to the collector and fails only when nobody answered', function () {
+    const seen: string[] = [];
+    const accept = (answer: string): string | undefined => {
+      seen.push(answer);
+      return seen.includes('backend-b') ? undefined : 'never answered: backend-b';
+    };
+    expect(judgeUdpBurst({ exitCode: 0, stdout: '0 backend-a\n0 (failed)\n0 backend-b\n0 backend-a\n', stderr: '' }, accept)).to.deep.equal({
+      answer: 'backend-a x2, (failed) x1, backend-b x1',
+      problem: undefined,
+    });
+    expect(judgeUdpBurst({ exitCode: 143, stdout: '0 (failed)\n', stderr: '' }, accept).problem).to.equal('no UDP answer to 4 requests (1s each, exit 143)');
   });
 });
