@@ -1,7 +1,7 @@
 // npm run selftest — the project's own tests: tool checks first, then a matrix of real clusters, each proven
 // working by smoke, then judged by the suite against the expected-verdict table, then mutants that must be caught.
 // Each step is a named case; the last line is the plain "N passed, N failed" summary CI reads.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cacheDir, projectDir } from '../cluster/lib/paths.ts';
@@ -11,7 +11,7 @@ import { run, type RunResult } from './process.ts';
 import { nodeVersionCases, robustnessCases } from './robustness.ts';
 import { noGoCase } from './no-go.ts';
 import { restoreHiddenImages, userClusterCases } from './user-clusters.ts';
-import { compareVerdicts, loadTable, verdictTable, type MatrixCluster, type ObservedCheck } from './verdicts.ts';
+import { compareVerdicts, loadTable, readSummary, verdictTable, type MatrixCluster, type ObservedCheck } from './verdicts.ts';
 
 interface Case {
   name: string;
@@ -48,12 +48,6 @@ const expectExit = (r: RunResult, want: number, what: string): string => {
 
 const npm = (script: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
   run('npm', ['run', '--silent', script, ...(args.length ? ['--', ...args] : [])], { env });
-
-function readSummary(dir: string): ObservedCheck[] {
-  const file = join(dir, 'summary.json');
-  if (!existsSync(file)) throw new Error(`no ${file}`);
-  return (JSON.parse(readFileSync(file, 'utf8')) as { checks: ObservedCheck[] }).checks;
-}
 
 async function clusterRun(c: MatrixCluster, observedByCluster: Map<string, ObservedCheck[]>, mutantsOnly: boolean): Promise<void> {
   const table = loadTable();
