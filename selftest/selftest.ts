@@ -10,6 +10,8 @@ import { loadMutants, runMutant } from './mutants.ts';
 import { run, type RunResult } from './process.ts';
 import { nodeVersionCases, robustnessCases } from './robustness.ts';
 import { noGoCase } from './no-go.ts';
+import { faultCases } from './faults/phase.ts';
+import { faultClusterName } from './faults/expectations.ts';
 import { restoreHiddenImages, userClusterCases } from './user-clusters.ts';
 import { compareVerdicts, loadTable, readSummary, verdictTable, type MatrixCluster, type ObservedCheck } from './verdicts.ts';
 
@@ -49,7 +51,10 @@ const expectExit = (r: RunResult, want: number, what: string): string => {
 const npm = (script: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
   run('npm', ['run', '--silent', script, ...(args.length ? ['--', ...args] : [])], { env });
 
-async function clusterRun(c: MatrixCluster, observedByCluster: Map<string, ObservedCheck[]>, mutantsOnly: boolean): Promise<void> {
+/** Which phases a cluster run goes through: everything, only the mutants, or only the faults. */
+type Only = 'mutants' | 'faults' | undefined;
+
+async function clusterRun(c: MatrixCluster, observedByCluster: Map<string, ObservedCheck[]>, only: Only): Promise<void> {
   const table = loadTable();
   const name = `dsc-${c.name}`;
   const kubeconfig = join(cacheDir, `kubeconfig-${name}`);
@@ -62,7 +67,7 @@ async function clusterRun(c: MatrixCluster, observedByCluster: Map<string, Obser
     // A broken cluster is reported as broken, never as verdicts.
     if (!(await check(`${c.name}: smoke`, async () => expectExit(await npm('smoke', ['--name', name]), 0, 'smoke')))) return;
 
-    if (!mutantsOnly) {
+    if (only === undefined) {
       const reports = join(projectDir, 'reports', 'selftest', c.name);
       let before: Snapshot | undefined;
       await check(`${c.name}: suite exits ${c.exitCode}`, async () => {
@@ -90,7 +95,13 @@ async function clusterRun(c: MatrixCluster, observedByCluster: Map<string, Obser
       }
     }
 
-    for (const mutant of loadMutants().filter((m) => m.cluster === c.name)) {
+    // Faults applied to the live cluster, each reverted and followed by smoke: after the cases above, before mutants.
+    if (only !== 'mutants' && c.name === faultClusterName()) {
+      const reportsDir = join(projectDir, 'reports', 'selftest', `${c.name}-faults`);
+      for (const fault of faultCases({ kubeconfig, clusterName: name, reportsDir })) await check(`${c.name}: ${fault.name}`, fault.fn);
+    }
+
+    for (const mutant of only === 'faults' ? [] : loadMutants().filter((m) => m.cluster === c.name)) {
       await check(`${c.name}: mutant ${mutant.name} is killed`, async () => {
         const outcome = await runMutant(mutant, c, env);
         if (!outcome.killed) throw new Error(`SURVIVED: ${outcome.detail}`);
@@ -108,10 +119,13 @@ async function main(): Promise<number> {
       clusters: { type: 'string' },
       'skip-tools': { type: 'boolean', default: false },
       'mutants-only': { type: 'boolean', default: false },
+      // Development: cluster:up, smoke and the fault phase on the faults' cluster, nothing else.
+      'only-faults': { type: 'boolean', default: false },
     },
   });
+  const only: Only = values['only-faults'] ? 'faults' : values['mutants-only'] ? 'mutants' : undefined;
   const started = Date.now();
-  if (!values['skip-tools']) {
+  if (!values['skip-tools'] && only !== 'faults') {
     await check('type-check', async () => expectExit(await npm('typecheck', []), 0, 'tsc'));
     await check('lint', async () => expectExit(await npm('lint', []), 0, 'eslint'));
     await check('unit tests (TypeScript)', async () => expectExit(await npm('unit', []), 0, 'mocha'));
@@ -125,12 +139,12 @@ async function main(): Promise<number> {
   const restored = restoreHiddenImages();
   if (restored.length > 0) say(`restored images parked by an earlier run: ${restored.join(', ')}`);
   const table = loadTable();
-  const wanted = values.clusters?.split(',') ?? table.clusters.map((c) => c.name);
+  const wanted = only === 'faults' ? [faultClusterName()] : values.clusters?.split(',') ?? table.clusters.map((c) => c.name);
   const observed = new Map<string, ObservedCheck[]>();
-  for (const c of table.clusters.filter((x) => wanted.includes(x.name))) await clusterRun(c, observed, values['mutants-only']!);
+  for (const c of table.clusters.filter((x) => wanted.includes(x.name))) await clusterRun(c, observed, only);
 
   // Its own cluster, after the matrix: a user's machine with kind on PATH and no Go.
-  if (!values['mutants-only'] && values.clusters === undefined) {
+  if (only === undefined && values.clusters === undefined) {
     const noGo = noGoCase();
     await check(noGo.name, noGo.fn);
   }
