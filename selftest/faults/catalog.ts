@@ -143,7 +143,8 @@ function backUp(node: KindNode, path: string): void {
 function restore(node: KindNode, path: string): boolean {
   if (!nodeFileExists(node, backupOf(path))) return false;
   writeNodeFile(node, path, mustInNode(node, ['cat', backupOf(path)]));
-  mustInNode(node, ['rm', '-f', backupOf(path)]);
+  // Nothing of ours stays in the node: the backup, then every directory it emptied.
+  mustInNode(node, ['sh', '-c', `rm -f '${backupOf(path)}' && find '${BACKUP_DIR}' -depth -type d -empty -delete`]);
   return true;
 }
 
