@@ -135,7 +135,8 @@ function summarize(record: FaultRecord, awaiting: readonly string[]): string {
 
 export function faultCases(phase: FaultPhaseTarget): FaultCase[] {
   const catalog = faultCatalog(phase.options ?? DEFAULT_FAULT_OPTIONS);
-  let unhealthyAfter: string | undefined;
+  /** Why the remaining faults cannot run: an earlier one was not reverted, or smoke failed after it. */
+  let blocked: string | undefined;
   const target = () => faultTarget(phase.clusterName, phase.kubeconfig);
 
   const leftovers: FaultCase = {
@@ -151,7 +152,7 @@ export function faultCases(phase: FaultPhaseTarget): FaultCase[] {
     (fault): FaultCase => ({
       name: `fault ${fault.name} is caught`,
       fn: async () => {
-        if (unhealthyAfter) throw new Error(`not run: the cluster failed smoke after fault ${unhealthyAfter}`);
+        if (blocked) throw new Error(`not run: ${blocked}`);
         const nodes = target();
         const record: FaultRecord = { fault: fault.name, breaks: fault.breaks, problems: [] };
         const done = revertOnInterrupt(fault.name, () => void fault.revert(nodes));
@@ -166,12 +167,13 @@ export function faultCases(phase: FaultPhaseTarget): FaultCase[] {
             if (again.length > 0) record.problems.push(`revert is not idempotent: a second one undid ${again.join('; ')}`);
           } catch (error) {
             record.problems.push(`revert failed: ${(error as Error).message}`);
+            blocked = `fault ${fault.name} may still be in place (its revert failed)`;
           }
           done();
         }
         record.smoke = (await npm('smoke', ['--name', phase.clusterName])).code === 0;
         if (!record.smoke) {
-          unhealthyAfter = fault.name;
+          blocked ??= `the cluster failed smoke after fault ${fault.name}`;
           record.problems.push('smoke failed after the revert');
         }
         mkdirSync(join(phase.reportsDir, fault.name), { recursive: true });
