@@ -1,7 +1,7 @@
 // npm run selftest — the project's own tests: tool checks first, then a matrix of real clusters, each proven
 // working by smoke, then judged by the suite against the expected-verdict table, then mutants that must be caught.
 // Each step is a named case; the last line is the plain "N passed, N failed" summary CI reads.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cacheDir, projectDir } from '../cluster/lib/paths.ts';
@@ -11,8 +11,10 @@ import { loadMutants, runMutant } from './mutants.ts';
 import { run, type RunResult } from './process.ts';
 import { nodeVersionCases, robustnessCases } from './robustness.ts';
 import { noGoCase } from './no-go.ts';
+import { faultCases } from './faults/phase.ts';
+import { faultClusterName } from './faults/expectations.ts';
 import { restoreHiddenImages, userClusterCases } from './user-clusters.ts';
-import { compareVerdicts, loadTable, verdictTable, type MatrixCluster, type ObservedCheck } from './verdicts.ts';
+import { compareVerdicts, loadTable, readSummary, verdictTable, type MatrixCluster, type ObservedCheck } from './verdicts.ts';
 
 interface Case {
   name: string;
@@ -50,13 +52,10 @@ const expectExit = (r: RunResult, want: number, what: string): string => {
 const npm = (script: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
   run('npm', ['run', '--silent', script, ...(args.length ? ['--', ...args] : [])], { env });
 
-function readSummary(dir: string): ObservedCheck[] {
-  const file = join(dir, 'summary.json');
-  if (!existsSync(file)) throw new Error(`no ${file}`);
-  return (JSON.parse(readFileSync(file, 'utf8')) as { checks: ObservedCheck[] }).checks;
-}
+/** Which phases a cluster run goes through: everything, only the mutants, or only the faults. */
+type Only = 'mutants' | 'faults' | undefined;
 
-async function clusterRun(c: MatrixCluster, observedByCluster: Map<string, ObservedCheck[]>, mutantsOnly: boolean): Promise<void> {
+async function clusterRun(c: MatrixCluster, observedByCluster: Map<string, ObservedCheck[]>, only: Only): Promise<void> {
   const table = loadTable();
   const name = `dsc-${c.name}`;
   const kubeconfig = join(cacheDir, `kubeconfig-${name}`);
@@ -69,7 +68,7 @@ async function clusterRun(c: MatrixCluster, observedByCluster: Map<string, Obser
     // A broken cluster is reported as broken, never as verdicts.
     if (!(await check(`${c.name}: smoke`, async () => expectExit(await npm('smoke', ['--name', name]), 0, 'smoke')))) return;
 
-    if (!mutantsOnly) {
+    if (only === undefined) {
       const reports = join(projectDir, 'reports', 'selftest', c.name);
       let before: Snapshot | undefined;
       await check(`${c.name}: suite exits ${c.exitCode}`, async () => {
@@ -97,7 +96,13 @@ async function clusterRun(c: MatrixCluster, observedByCluster: Map<string, Obser
       }
     }
 
-    for (const mutant of loadMutants().filter((m) => m.cluster === c.name)) {
+    // Faults applied to the live cluster, each reverted and followed by smoke: after the cases above, before mutants.
+    if (only !== 'mutants' && c.name === faultClusterName()) {
+      const reportsDir = join(projectDir, 'reports', 'selftest', `${c.name}-faults`);
+      for (const fault of faultCases({ kubeconfig, clusterName: name, reportsDir })) await check(`${c.name}: ${fault.name}`, fault.fn);
+    }
+
+    for (const mutant of only === 'faults' ? [] : loadMutants().filter((m) => m.cluster === c.name)) {
       await check(`${c.name}: mutant ${mutant.name} is killed`, async () => {
         const outcome = await runMutant(mutant, c, env);
         if (!outcome.killed) throw new Error(`SURVIVED: ${outcome.detail}`);
@@ -115,10 +120,13 @@ async function main(): Promise<number> {
       clusters: { type: 'string' },
       'skip-tools': { type: 'boolean', default: false },
       'mutants-only': { type: 'boolean', default: false },
+      // Development: cluster:up, smoke and the fault phase on the faults' cluster, nothing else.
+      'only-faults': { type: 'boolean', default: false },
     },
   });
+  const only: Only = values['only-faults'] ? 'faults' : values['mutants-only'] ? 'mutants' : undefined;
   const started = Date.now();
-  if (!values['skip-tools']) {
+  if (!values['skip-tools'] && only !== 'faults') {
     await check('type-check', async () => expectExit(await npm('typecheck', []), 0, 'tsc'));
     await check('lint', async () => expectExit(await npm('lint', []), 0, 'eslint'));
     await check('unit tests (TypeScript)', async () => expectExit(await npm('unit', []), 0, 'mocha'));
@@ -128,19 +136,19 @@ async function main(): Promise<number> {
     for (const nodeVersion of nodeVersionCases()) await check(nodeVersion.name, nodeVersion.fn);
   }
   // host:prepare/unprepare on a throw-away root: no cluster, seconds.
-  if (!values['mutants-only']) for (const c of prepareCases()) await check(c.name, c.fn);
+  if (only === undefined) for (const c of prepareCases()) await check(c.name, c.fn);
 
   // A selftest killed while our images were parked away must not make this one rebuild the node image.
   const restored = restoreHiddenImages();
   if (restored.length > 0) say(`restored images parked by an earlier run: ${restored.join(', ')}`);
   const table = loadTable();
-  const wanted = values.clusters?.split(',') ?? table.clusters.map((c) => c.name);
+  const wanted = only === 'faults' ? [faultClusterName()] : values.clusters?.split(',') ?? table.clusters.map((c) => c.name);
   const observed = new Map<string, ObservedCheck[]>();
-  for (const c of table.clusters.filter((x) => wanted.includes(x.name))) await clusterRun(c, observed, values['mutants-only']!);
+  for (const c of table.clusters.filter((x) => wanted.includes(x.name))) await clusterRun(c, observed, only);
 
   // Their own clusters, after the matrix (whose node image they use): the per-name lock, and a user's machine with
   // kind on PATH and no Go.
-  if (!values['mutants-only'] && values.clusters === undefined) {
+  if (only === undefined && values.clusters === undefined) {
     const lock = lockCase();
     await check(lock.name, lock.fn);
     const noGo = noGoCase();

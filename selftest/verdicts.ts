@@ -1,7 +1,7 @@
 // The expected-verdict table (selftest/expected-verdicts.yaml) and its comparison with a run's summary.json.
 // Pure functions: the unit tests check the table against the rule and the catalog, selftest compares runs.
 import { loadYaml } from '@kubernetes/client-node';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,6 +28,13 @@ export interface ObservedCheck {
   readonly id: string;
   readonly verdict: string;
   readonly reason?: string | null;
+}
+
+/** The per-check verdicts of a suite run, from the summary.json in its reports directory. */
+export function readSummary(reportsDir: string): ObservedCheck[] {
+  const file = join(reportsDir, 'summary.json');
+  if (!existsSync(file)) throw new Error(`no ${file}`);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { checks: ObservedCheck[] }).checks;
 }
 
 export const tablePath = join(dirname(fileURLToPath(import.meta.url)), 'expected-verdicts.yaml');
@@ -77,6 +84,23 @@ export function parseTable(text: string): ExpectedTable {
 
 export function loadTable(path = tablePath): ExpectedTable {
   return parseTable(readFileSync(path, 'utf8'));
+}
+
+/**
+ * The table with some of one cluster's cells replaced (a fault's expected failures over that cluster's healthy
+ * verdicts), every other cell as it was. An override for a check the table does not know is an error: a misspelt id
+ * must not leave the check expected to pass unnoticed.
+ */
+export function overrideCells(table: ExpectedTable, cluster: string, overrides: ReadonlyMap<string, Expectation>): ExpectedTable {
+  if (!table.clusters.some((c) => c.name === cluster)) throw new Error(`expected-verdicts has no cluster ${cluster}`);
+  const unknown = [...overrides.keys()].filter((id) => !table.checks.has(id));
+  if (unknown.length > 0) throw new Error(`no such check id in expected-verdicts: ${unknown.join(', ')}`);
+  const checks = new Map<string, ReadonlyMap<string, Expectation>>();
+  for (const [id, cells] of table.checks) {
+    const override = overrides.get(id);
+    checks.set(id, override ? new Map([...cells, [cluster, override]]) : cells);
+  }
+  return { clusters: table.clusters, checks };
 }
 
 export interface Mismatch {

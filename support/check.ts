@@ -35,7 +35,10 @@ function declaredAbsent(capability: Capability): boolean {
   return currentSelection().config.absent.includes(capability);
 }
 
-/** "cluster has no IPv6: ..." for each family the check needs and the cluster lacks. */
+/**
+ * "cluster has no IPv6: ..." for each family the check needs and the cluster lacks; "IPv6 missing on part of the
+ * cluster ...: node w ..." when only some nodes lack it.
+ */
 function familyAbsences(check: CheckInstance): string[] {
   return check.requiresFamilies
     .map((family) => familyAbsence(currentRun().cluster.families, family))

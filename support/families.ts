@@ -162,6 +162,8 @@ export interface ClusterFamilies {
   readonly excludedNodes: readonly ExcludedNode[];
   /** How many nodes the node families were read from. */
   readonly selectedNodeCount: number;
+  /** Those nodes' addresses: a family some of them lack is named per node, not as the cluster's. */
+  readonly selectedNodes: readonly NodeAddressing[];
 }
 
 /**
@@ -200,27 +202,43 @@ export function detectClusterFamilies(
     dualStack: families.length === 2,
     excludedNodes,
     selectedNodeCount: nodes.length,
+    selectedNodes: addressing,
   };
 }
 
 /**
  * Why a family is missing, naming each place it is absent: "cluster has no IPv6: service ranges (ServiceCIDR
  * kubernetes) [10.96.0.0/16]; node InternalIPs IPv4 only". Empty when the family is present everywhere. Node gaps
- * say which nodes were left out, so a reader knows the verdict is about the selected ones.
+ * say which nodes were left out, so a reader knows the verdict is about the selected ones. When the service ranges
+ * and some nodes have the family, the cluster has it: the nodes lacking it are named instead ("IPv6 missing on part
+ * of the cluster ...: node w has no IPv6 InternalIP [172.18.0.5]").
  */
 export function familyAbsence(cluster: ClusterFamilies, family: IpFamily): string {
-  const gaps: string[] = [];
+  const clusterGaps: string[] = [];
+  const nodeGaps: string[] = [];
   if (!cluster.services.families.includes(family)) {
-    gaps.push(`service ranges from ${cluster.services.source}: ${cluster.services.families.join('+') || 'none'} only${cluster.services.cidrs.length > 0 ? ` [${cluster.services.cidrs.join(', ')}]` : ''}`);
+    clusterGaps.push(`service ranges from ${cluster.services.source}: ${cluster.services.families.join('+') || 'none'} only${cluster.services.cidrs.length > 0 ? ` [${cluster.services.cidrs.join(', ')}]` : ''}`);
   }
   const excluded = cluster.excludedNodes.length > 0 ? ` (${describeExcludedNodes(cluster.excludedNodes)})` : '';
+  /** The gap of one node field: cluster-wide when no selected node has the family, else per node lacking it. */
+  const judgeField = (families: readonly IpFamily[], what: string, values: (node: NodeAddressing) => readonly string[], byFamily: (node: NodeAddressing) => readonly string[]) => {
+    if (families.includes(family)) return;
+    const lacking = cluster.selectedNodes.filter((node) => byFamily(node).length === 0);
+    if (lacking.length === 0 || lacking.length === cluster.selectedNodes.length) {
+      clusterGaps.push(`node ${what}s ${families.join('+') || 'none'} only${excluded}`);
+    } else {
+      nodeGaps.push(...lacking.map((node) => `node ${node.name} has no ${family} ${what} [${values(node).join(', ')}]`));
+    }
+  };
   if (cluster.selectedNodeCount === 0) {
-    gaps.push(noNodeSelected(cluster.excludedNodes));
-  } else if (!cluster.nodeInternalIpFamilies.includes(family)) {
-    gaps.push(`node InternalIPs ${cluster.nodeInternalIpFamilies.join('+') || 'none'} only${excluded}`);
+    clusterGaps.push(noNodeSelected(cluster.excludedNodes));
+  } else {
+    judgeField(cluster.nodeInternalIpFamilies, 'InternalIP', (node) => node.internalIPs, (node) => node.internalIpsByFamily[family]);
   }
-  if (cluster.podCidrFamilies && !cluster.podCidrFamilies.includes(family)) {
-    gaps.push(`node pod CIDRs ${cluster.podCidrFamilies.join('+') || 'none'} only${excluded}`);
+  if (cluster.podCidrFamilies) {
+    judgeField(cluster.podCidrFamilies, 'pod CIDR', (node) => node.podCIDRs, (node) => node.podCidrsByFamily[family]);
   }
-  return gaps.length === 0 ? '' : `cluster has no ${family}: ${gaps.join('; ')}`;
+  if (clusterGaps.length > 0) return `cluster has no ${family}: ${[...clusterGaps, ...nodeGaps].join('; ')}`;
+  if (nodeGaps.length > 0) return `${family} missing on part of the cluster (its service ranges and other nodes have it): ${nodeGaps.join('; ')}`;
+  return '';
 }

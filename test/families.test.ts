@@ -46,6 +46,31 @@ describe('families: detection from real-shaped Node and ServiceCIDR objects', fu
     expect(cluster.dualStack).to.equal(false);
   });
 
+  it('names the node lacking a family, not the cluster, when the service ranges and another node have it', function () {
+    const [first, second] = dualNodes();
+    if (!first || !second) throw new Error('test data needs two nodes');
+    const ipv4Only = onlyFamily(second, 'IPv4');
+    const cluster = detectClusterFamilies([first, ipv4Only], serviceRangesFromServiceCidr(dualServiceCidr()));
+    const absence = familyAbsence(cluster, 'IPv6');
+    expect(absence).to.not.contain('cluster has no IPv6');
+    expect(absence).to.match(/^IPv6 missing on part of the cluster/);
+    const name = ipv4Only.metadata?.name ?? '';
+    const internalIPs = (ipv4Only.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address);
+    expect(absence).to.contain(`node ${name} has no IPv6 InternalIP [${internalIPs.join(', ')}]`);
+    expect(absence).to.contain(`node ${name} has no IPv6 pod CIDR [${(ipv4Only.spec?.podCIDRs ?? []).join(', ')}]`);
+    expect(absence).to.not.contain(first.metadata?.name ?? '(none)');
+    expect(familyAbsence(cluster, 'IPv4')).to.equal('');
+  });
+
+  it('still says the cluster has no family when its service ranges lack it, naming a node that lacks it too', function () {
+    const [first, second] = dualNodes();
+    if (!first || !second) throw new Error('test data needs two nodes');
+    const ranges = serviceRangesFromServiceCidr({ ...dualServiceCidr(), spec: { cidrs: ['10.96.0.0/16'] } });
+    const absence = familyAbsence(detectClusterFamilies([first, onlyFamily(second, 'IPv4')], ranges), 'IPv6');
+    expect(absence).to.match(/^cluster has no IPv6: service ranges/);
+    expect(absence).to.contain(`node ${second.metadata?.name ?? ''} has no IPv6 InternalIP`);
+  });
+
   it('reports no node IPAM when no node has podCIDRs', function () {
     const nodes = dualNodes().map((node) => ({ ...node, spec: { ...node.spec, podCIDR: undefined, podCIDRs: undefined } }));
     const cluster = detectClusterFamilies(nodes, serviceRangesFromServiceCidr(dualServiceCidr()));
