@@ -335,7 +335,8 @@ export function repeatedHttpProbe(
     },
     timeouts.connectivity,
     'connectivity',
-    timeouts.probeAttempt,
+    // Each request may take its second (`timeout 1`): the burst gets that on top of one command's bound.
+    timeouts.probeAttempt + count * 1_000,
   );
 }
 

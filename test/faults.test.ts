@@ -101,6 +101,26 @@ describe('faults: expected verdicts under a fault', function () {
     expect(compareVerdicts(f1.table, 'dual-ipv4', wrong).map((m) => m.id)).to.deep.equal(['conn.a.ipv6', 'conn.b.ipv6']);
   });
 
+  it('accepts either verdict of a check whose outcome under the fault is chance, and nothing else', function () {
+    const faults = parseFaultTable(
+      `cluster: dual-ipv4\nfaults:\n  f1:\n    fail: {conn.a.ipv6: "fail: never answered"}\n    undetermined: {conn.b.ipv6: "affinity picks a backend at random"}\n`,
+      small,
+      ['f1'],
+    );
+    const held = { stuck: true, evidence: 'x' } as const;
+    const run = (b: { id: string; verdict: string; reason?: string } | undefined) => ({
+      stuckAfter: held,
+      exitCode: 1,
+      observed: [{ id: 'conn.a.ipv6', verdict: 'failed', reason: 'never answered: backend-a' }, ...(b ? [b] : [])],
+    });
+    expect(judgeFaultRun(small, faults, 'f1', run({ id: 'conn.b.ipv6', verdict: 'passed' }))).to.deep.equal([]);
+    expect(judgeFaultRun(small, faults, 'f1', run({ id: 'conn.b.ipv6', verdict: 'failed', reason: 'x' }))).to.deep.equal([]);
+    expect(judgeFaultRun(small, faults, 'f1', run(undefined))[0]).to.contain('conn.b.ipv6: expected passed; observed absent from the results');
+    expect(() => parseFaultTable(`cluster: dual-ipv4\nfaults:\n  f1:\n    fail: {conn.a.ipv6: "fail: x"}\n    undetermined: {conn.a.ipv6: "a reason long enough"}\n`, small, ['f1'])).to.throw(
+      /both expected to fail and undetermined/,
+    );
+  });
+
   it('fails a run whose fault was repaired meanwhile, even when every verdict matched', function () {
     const faults = parseFaultTable(`cluster: dual-ipv4\nfaults:\n  f1: {fail: {conn.a.ipv6: "fail: never answered"}}\n`, small, ['f1']);
     const observed = [

@@ -16,6 +16,11 @@ export interface FaultExpectation {
   readonly fail: ReadonlyMap<string, Expectation>;
   /** Checks not in the catalog yet that are meant to catch the fault; what lets `fail` be empty. */
   readonly awaitingChecks: readonly string[];
+  /**
+   * check id → why its verdict under this fault is chance (e.g. which backend session affinity picks): either
+   * verdict is accepted, nothing else (a check absent from the run is still a mismatch).
+   */
+  readonly undetermined: ReadonlyMap<string, string>;
 }
 
 export interface FaultTable {
@@ -26,7 +31,7 @@ export interface FaultTable {
 
 interface RawFaultTable {
   cluster?: unknown;
-  faults?: Record<string, { fail?: Record<string, unknown> | null; awaitingChecks?: unknown } | null>;
+  faults?: Record<string, { fail?: Record<string, unknown> | null; awaitingChecks?: unknown; undetermined?: Record<string, unknown> | null } | null>;
 }
 
 export function parseFaultTable(text: string, table: ExpectedTable, faultNames: readonly string[]): FaultTable {
@@ -62,7 +67,14 @@ export function parseFaultTable(text: string, table: ExpectedTable, faultNames: 
     if (fail.size === 0 && awaitingChecks.length === 0) {
       problems.push(`fault ${fault}: no check is expected to fail and none is awaited (awaitingChecks): a fault nothing catches`);
     }
-    faults.set(fault, { fault, fail, awaitingChecks });
+    const undetermined = new Map<string, string>();
+    for (const [id, why] of Object.entries(row?.undetermined ?? {})) {
+      if (!table.checks.has(id)) problems.push(`fault ${fault}: undetermined ${id}: no such check id in expected-verdicts.yaml`);
+      if (fail.has(id)) problems.push(`fault ${fault}: ${id} is both expected to fail and undetermined`);
+      if (typeof why !== 'string' || why.length < 10) problems.push(`fault ${fault}: undetermined ${id} needs the reason its verdict is chance`);
+      undetermined.set(id, String(why));
+    }
+    faults.set(fault, { fault, fail, awaitingChecks, undetermined });
   }
   if (problems.length > 0) throw new Error(`expected-fault-verdicts: ${problems.join('; ')}`);
   return { cluster, faults };
@@ -107,7 +119,10 @@ export function judgeFaultRun(table: ExpectedTable, faults: FaultTable, fault: s
   const expected = expectedUnderFault(table, faults, fault);
   const problems: string[] = [];
   if (!run.stuckAfter.stuck) problems.push(`did not stick: repaired during the run: ${run.stuckAfter.reason}`);
-  const mismatches = compareVerdicts(expected.table, faults.cluster, run.observed);
+  const undetermined = faults.faults.get(fault)?.undetermined ?? new Map<string, string>();
+  const mismatches = compareVerdicts(expected.table, faults.cluster, run.observed).filter(
+    (mismatch) => !(undetermined.has(mismatch.id) && /^(passed|failed)\b/.test(mismatch.observed)),
+  );
   if (mismatches.length > 0) {
     problems.push(`${mismatches.length} verdict mismatch(es): ${mismatches.map((m) => `${m.id}: expected ${m.expected}; observed ${m.observed}`).join(' / ')}`);
   }
