@@ -130,6 +130,14 @@ export async function prepareRun(options: PrepareOptions): Promise<Run | undefin
   return run;
 }
 
+/** A family missing on some nodes only is a broken dual-stack cluster, not a single-stack one (support/families.ts). */
+export function dualStackLabel(dualStack: boolean, absences: readonly string[]): string {
+  if (dualStack) return ' (dual-stack)';
+  return absences.length > 0 && absences.every((text) => text.includes('missing on part of the cluster'))
+    ? ' (dual-stack, broken on some nodes: see below)'
+    : ' (NOT dual-stack)';
+}
+
 export function header(
   config: RunConfig,
   clients: Clients,
@@ -146,7 +154,7 @@ export function header(
   return [
     `${SUITE.name} ${SUITE.version}: run ${namespaces.runId} (namespaces ${namespaces.main}, ${namespaces.host})`,
     `Cluster: context ${clients.contextName} (${clients.server}), Kubernetes ${cluster.version.gitVersion}`,
-    `Families: ${families.families.join('+') || 'none'}${families.dualStack ? ' (dual-stack)' : ' (NOT dual-stack)'}; primary ${families.primary ?? 'unknown'}; ` +
+    `Families: ${families.families.join('+') || 'none'}${dualStackLabel(families.dualStack, absent)}; primary ${families.primary ?? 'unknown'}; ` +
       `services ${families.services.families.join('+')} from ${families.services.source}${families.services.cidrs.length > 0 ? ` [${families.services.cidrs.join(', ')}]` : ''}; ` +
       `node InternalIPs ${families.nodeInternalIpFamilies.join('+') || 'none'}; pod CIDRs ${families.podCidrFamilies?.join('+') ?? 'none (no node IPAM)'}`,
     ...absent.map((text) => `  ${text}`),

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mochaGrep, testBackstopMs } from '../support/lifecycle.ts';
+import { dualStackLabel, mochaGrep, testBackstopMs } from '../support/lifecycle.ts';
 import { selectionFromEnvironment } from '../support/run.ts';
 
 describe('plain mocha: configuration from the environment and mocha\'s own grep', function () {
@@ -32,5 +32,15 @@ describe('plain mocha: configuration from the environment and mocha\'s own grep'
     const raised = selectionFromEnvironment({ DSC_TIMEOUT_POD_READY: '10m' }).config;
     expect(testBackstopMs(config)).to.equal(300_000);
     expect(testBackstopMs(raised)).to.equal(1_260_000);
+  });
+});
+
+describe('lifecycle: the header names a broken dual-stack cluster as such', function () {
+  it('says dual-stack, broken on some nodes, when a family is missing only on some nodes', function () {
+    expect(dualStackLabel(true, [])).to.equal(' (dual-stack)');
+    expect(
+      dualStackLabel(false, ['IPv6 missing on part of the cluster (its service ranges and other nodes have it): node w has no IPv6 InternalIP [172.18.0.5]']),
+    ).to.equal(' (dual-stack, broken on some nodes: see below)');
+    expect(dualStackLabel(false, ['cluster has no IPv6: service ranges from ServiceCIDR kubernetes: IPv4 only'])).to.equal(' (NOT dual-stack)');
   });
 });
