@@ -6,7 +6,7 @@ import { judgeOnlyRemaining, nodesOfPods, probeSources, serviceDestination, unti
 import { BACKEND_ROLES, ENDPOINT_UPDATE_LABEL, ENDPOINT_UPDATE_MEMBER, SERVICES } from '../support/expectations.ts';
 import { ALL_FAMILIES, familySlug } from '../support/ip.ts';
 import { patchPodLabels } from '../support/k8s.ts';
-import { hostnameProbe, repeatedHttpProbe } from '../support/probes.ts';
+import { hostnameProbeGroup, repeatedHttpProbe } from '../support/probes.ts';
 import { currentRun, deployed } from '../support/run.ts';
 
 /** Requests in a row that must all reach the remaining backend once the other was removed. */
@@ -37,7 +37,10 @@ describe('Endpoint updates: a Service follows its backends in each family', func
       await Promise.all([setMember(removed, true), setMember(added, true)]);
       const afterAdding = await Promise.all(
         sources.map((source) =>
-          untilEveryResponder([removed, added], where, (accept) => hostnameProbe(run.clients, run.config.timeouts, source, destination, 'tcp', accept)),
+          untilEveryResponder([removed, added], where, async (accept) => {
+            const [outcome] = await hostnameProbeGroup(run.clients, run.config.timeouts, source, [{ destination, accept }], 'tcp');
+            return outcome!;
+          }),
         ),
       );
       // Removed: only `added` is a member; every node client must then reach it only. Judged only once adding

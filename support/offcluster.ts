@@ -21,14 +21,13 @@ import { cidrContains, familyOf, joinHostPort, parseCidr, parseIp, sameAddress, 
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_ID_LABEL } from './namespace.ts';
 import type { ProbeProtocol } from './expectations.ts';
 import {
-  FAILED_REQUEST,
+  feedAnswers,
   formatProbeLine,
   groupBurstAnswers,
   groupBurstCommand,
   printProbeLine,
   REQUESTS_PER_ATTEMPT,
   retryProbe,
-  tallyAnswers,
   type ProbeDestination,
   type ProbeOutcome,
 } from './probes.ts';
@@ -135,11 +134,8 @@ export function judgeUdpBurst(
   result: { exitCode: number; stdout: string; stderr: string },
   accept: (hostname: string) => string | undefined,
 ): { answer: string; problem: string | undefined } {
-  const answers = groupBurstAnswers(result.stdout, 1)[0] ?? [];
-  const answered = answers.filter((answer) => answer !== FAILED_REQUEST);
-  let problem: string | undefined;
-  for (const answer of answered) problem = accept(answer);
-  if (answered.length > 0) return { answer: tallyAnswers(answers), problem };
+  const fed = feedAnswers(groupBurstAnswers(result.stdout, 1)[0] ?? [], accept);
+  if (fed.answered > 0) return { answer: fed.answer, problem: fed.problem };
   const stderr = oneLine(result.stderr);
   return { answer: '', problem: `no UDP answer to ${REQUESTS_PER_ATTEMPT} requests (1s each, exit ${result.exitCode})${stderr ? `: ${stderr}` : ''}` };
 }

@@ -176,38 +176,17 @@ export function tallyAnswers(answers: readonly string[]): string {
 }
 
 /**
- * Asks dst for its hostname (REQUESTS_PER_ATTEMPT times per attempt, over TCP or UDP) until `accept` returns no
- * problem; every answer is given to `accept`, so a collector of responders sees them all.
+ * Gives every answer of an attempt (failed requests left out) to `accept`; the problem is the one `accept` left
+ * standing after the last answer, undefined when `answered` is 0 (the caller says why nobody answered).
  */
-export function hostnameProbe(
-  clients: Clients,
-  timeouts: Timeouts,
-  source: ProbeSource,
-  destination: ProbeDestination,
-  protocol: ProbeProtocol,
+export function feedAnswers(
+  answers: readonly string[],
   accept: (hostname: string) => string | undefined,
-): Promise<ProbeOutcome> {
-  return retryExec(
-    clients,
-    source,
-    `${probeLine(source, destination)}${protocol === 'udp' ? ' udp' : ''}`,
-    burstCommand(destination, protocol, REQUESTS_PER_ATTEMPT),
-    (result) => {
-      const answers = burstAnswers(result.stdout);
-      const answered = answers.filter((answer) => answer !== FAILED_REQUEST);
-      let problem: string | undefined;
-      for (const answer of answered) problem = accept(answer);
-      const answer = tallyAnswers(answers);
-      if (answered.length === 0) {
-        const each = protocol === 'udp' ? 'UDP requests (1s each)' : 'requests (1s each)';
-        return { answer, problem: `no answer to ${REQUESTS_PER_ATTEMPT} ${each}: ${summarizeExec(result)}` };
-      }
-      return { answer, problem };
-    },
-    timeouts.connectivity,
-    'connectivity',
-    timeouts.probeAttempt,
-  );
+): { answer: string; answered: number; problem: string | undefined } {
+  const answered = answers.filter((answer) => answer !== FAILED_REQUEST);
+  let problem: string | undefined;
+  for (const answer of answered) problem = accept(answer);
+  return { answer: tallyAnswers(answers), answered: answered.length, problem };
 }
 
 /**
@@ -273,16 +252,11 @@ export async function hostnameProbeGroup(
         const answers = groupBurstAnswers(result.stdout, indexes.length);
         indexes.forEach((index, position) => {
           const state = states[index]!;
-          const got = answers[position] ?? [];
-          const answered = got.filter((answer) => answer !== FAILED_REQUEST);
+          const fed = feedAnswers(answers[position] ?? [], targets[index]!.accept);
           state.attempts += 1;
-          state.answer = tallyAnswers(got);
-          let problem: string | undefined;
-          for (const answer of answered) problem = targets[index]!.accept(answer);
-          if (answered.length === 0) {
-            const each = protocol === 'udp' ? 'UDP requests (1s each)' : 'requests (1s each)';
-            problem = `no answer to ${REQUESTS_PER_ATTEMPT} ${each}: ${summarizeExec(result)}`;
-          }
+          state.answer = fed.answer;
+          const each = protocol === 'udp' ? 'UDP requests (1s each)' : 'requests (1s each)';
+          const problem = fed.answered === 0 ? `no answer to ${REQUESTS_PER_ATTEMPT} ${each}: ${summarizeExec(result)}` : fed.problem;
           state.problem = problem;
           if (problem === undefined) state.durationMs = Date.now() - started;
         });
