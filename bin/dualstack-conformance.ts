@@ -1,4 +1,4 @@
-#!/usr/bin/env tsx
+#!/usr/bin/env node
 // The suite's CLI (`npm test`). It drives mocha in-process through its programmatic API, because mocha's own CLI
 // exits with the failure count and its re-spawn loses signals; so this process owns exit codes and signals:
 //   0 every check passed or was skipped for an allowed reason; 1 a check or cleanup failed;
@@ -8,10 +8,10 @@
 //
 // One module graph: started with `node --import tsx/esm` (ESM hooks only), mocha's require() of a .ts spec fails
 // and mocha falls back to import(), which shares this process's ESM instances (support/run.ts's run state among
-// them). Under tsx's CommonJS hook too (the shebang, `npm run bench`), where require() would compile a second copy:
+// them). Under tsx's CommonJS hook too (`npm run bench`), where require() would compile a second copy:
 // support/run.ts refuses to load twice, so mocha falls back to import() there as well.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Mocha from 'mocha';
 import { CleanupRegistry } from '../support/cleanup.ts';
@@ -32,6 +32,7 @@ import {
 } from '../support/lifecycle.ts';
 import { describeLbProvider } from '../support/loadbalancer.ts';
 import { loadRootHooks, loadSpecs, PROJECT_ROOT, readMocharc } from '../support/mocharc.ts';
+import { checkList, formatCheckList, selectionPattern } from '../support/listing.ts';
 import { decideOutcome, EXIT, type Outcome } from '../support/outcome.ts';
 import { phase, phaseTimeline } from '../support/phase.ts';
 import { countResults, ResultCollector, toJUnitXml, type CheckResult, type RunSummary } from '../support/results.ts';
@@ -77,6 +78,11 @@ function installSignalHandlers(): void {
 
 /** Brings up (or reuses) the embedded dual-stack kind cluster through `npm run cluster:up`; returns its kubeconfig. */
 async function embeddedClusterKubeconfig(config: RunConfig): Promise<string> {
+  if (!existsSync(path.join(PROJECT_ROOT, 'cluster', 'cluster.ts'))) {
+    throw new ConfigurationError(
+      'no kubeconfig ($KUBECONFIG, ~/.kube/config) and the embedded kind cluster comes only with a checkout of the repository: pass --kubeconfig <file>',
+    );
+  }
   const kubeconfig = path.join(config.cacheDir, 'kubeconfig-dualstack');
   const docker = spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 20_000 });
   if (docker.error || docker.status !== 0) {
@@ -114,9 +120,6 @@ async function embeddedClusterKubeconfig(config: RunConfig): Promise<string> {
   return kubeconfig;
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 function clusterForSummary(clients: Clients, cluster: ClusterInfo | undefined, lbProvider: string): Record<string, unknown> | undefined {
   if (!cluster) return undefined;
@@ -147,6 +150,14 @@ async function main(): Promise<void> {
     line(USAGE);
     process.exit(EXIT.passed);
   }
+  if (request.action === 'version') {
+    line(`${SUITE.name} ${SUITE.version}`);
+    process.exit(EXIT.passed);
+  }
+  if (request.action === 'list') {
+    line(request.json ? JSON.stringify(checkList(), null, 2) : formatCheckList(checkList()));
+    process.exit(EXIT.passed);
+  }
   if (request.action === 'print-images') {
     for (const image of request.list) line(image);
     process.exit(EXIT.passed);
@@ -158,7 +169,7 @@ async function main(): Promise<void> {
 
   // Load the specs first: which checks run is known before touching any cluster.
   setSelection({ config });
-  const grep = config.grep !== undefined ? new RegExp(escapeRegExp(config.grep)) : undefined;
+  const grep = selectionPattern(config);
   mkdirSync(config.reportsDir, { recursive: true });
   // A run that stops early must not leave the previous run's verdict looking like its own.
   for (const file of REPORT_FILES) rmSync(path.join(config.reportsDir, file), { force: true });
@@ -193,7 +204,7 @@ async function main(): Promise<void> {
   }
 
   phase('preflight');
-  let files = kubeconfigFiles();
+  let files = config.kubeconfig !== undefined ? [config.kubeconfig] : kubeconfigFiles();
   let context = config.context;
   if (config.kind || files.length === 0) {
     files = [await embeddedClusterKubeconfig(config)];

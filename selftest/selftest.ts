@@ -13,6 +13,7 @@ import { nodeVersionCases, robustnessCases } from './robustness.ts';
 import { noGoCase } from './no-go.ts';
 import { faultCases } from './faults/phase.ts';
 import { faultClusterName } from './faults/expectations.ts';
+import { packageCases } from './package.ts';
 import { restoreHiddenImages, userClusterCases } from './user-clusters.ts';
 import { compareVerdicts, loadTable, readSummary, verdictTable, type MatrixCluster, type ObservedCheck } from './verdicts.ts';
 
@@ -93,6 +94,7 @@ async function clusterRun(c: MatrixCluster, observedByCluster: Map<string, Obser
       if (c.name === 'dual-ipv4') {
         for (const robustness of robustnessCases({ kubeconfig, clusterName: name })) await check(`${c.name}: ${robustness.name}`, robustness.fn);
         for (const userCase of userClusterCases({ kubeconfig })) await check(`${c.name}: ${userCase.name}`, userCase.fn);
+        for (const packageCase of packageCases({ kubeconfig })) await check(`${c.name}: ${packageCase.name}`, packageCase.fn);
       }
     }
 

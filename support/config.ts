@@ -46,8 +46,12 @@ export const CAPABILITIES = Object.keys(CAPABILITY_DESCRIPTIONS) as Capability[]
 export type LbProviderSetting = { readonly kind: 'detect' } | { readonly kind: 'none' } | { readonly kind: 'named'; readonly name: string };
 
 export interface RunConfig {
+  /** --kubeconfig: this file instead of $KUBECONFIG or ~/.kube/config. */
+  readonly kubeconfig: string | undefined;
   readonly context: string | undefined;
   readonly grep: string | undefined;
+  /** --skip: checks whose title contains it are not selected. */
+  readonly skip: string | undefined;
   readonly family: IpFamily | undefined;
   readonly strict: boolean;
   readonly lbProvider: LbProviderSetting;
@@ -74,18 +78,23 @@ export type CliRequest =
   | { readonly action: 'run'; readonly config: RunConfig }
   /** `images` as the fixtures use them; `list` is what --print-images prints (one per line, deduplicated). */
   | { readonly action: 'print-images'; readonly images: Images; readonly list: readonly string[] }
-  | { readonly action: 'help' };
+  | { readonly action: 'help' }
+  | { readonly action: 'version' }
+  /** --list [--json]: the catalog's checks, without touching a cluster. */
+  | { readonly action: 'list'; readonly json: boolean };
 
 export const USAGE = `Usage: npm test -- [options]   (or: dualstack-conformance [options])
 
 Checks that a Kubernetes cluster is really IPv4/IPv6 dual-stack, check by check.
 
 Cluster:
-  --context <name>         kubeconfig context (default: current-context of $KUBECONFIG or ~/.kube/config)
+  --kubeconfig <file>      the kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config)
+  --context <name>         kubeconfig context (default: its current-context)
   --kind                   use the embedded dual-stack kind cluster (created with npm run cluster:up);
                            also the default when no kubeconfig exists at all
 Selection (such runs are PARTIAL, never a conformance verdict):
   --grep <text>            only checks whose title contains <text> (e.g. a check id)
+  --skip <text>            not the checks whose title contains <text> (with --grep: both apply)
   --family ipv4|ipv6       only checks of that family and family-independent ones
 Verdicts:
   --strict                 skips become failures, except for capabilities declared absent
@@ -106,6 +115,9 @@ Images (defaults are upstream names; mirror them with --print-images):
   --agnhost-image <ref>    or DSC_AGNHOST_IMAGE
   --busybox-image <ref>    or DSC_BUSYBOX_IMAGE
   --print-images           print the images the suite runs (off-cluster client included), one per line, and exit
+Information:
+  --list [--json]          list the checks (id, area, title) and exit; --json as a JSON array
+  --version                print the suite's version and exit
 Output:
   --reports-dir <dir>      HTML, JUnit XML and summary.json (default: reports/)
   --keep-on-failure        keep the run's namespaces when a check failed
@@ -121,8 +133,13 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
       strict: true,
       allowPositionals: false,
       options: {
+        kubeconfig: { type: 'string' },
         context: { type: 'string' },
         grep: { type: 'string' },
+        skip: { type: 'string' },
+        list: { type: 'boolean' },
+        json: { type: 'boolean' },
+        version: { type: 'boolean' },
         family: { type: 'string' },
         strict: { type: 'boolean' },
         absent: { type: 'string', multiple: true },
@@ -143,6 +160,9 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   }
   const values = parsed.values;
   if (values.help) return { action: 'help' };
+  if (values.version) return { action: 'version' };
+  if (values.list) return { action: 'list', json: values.json ?? false };
+  if (values.json) throw new ConfigurationError('--json goes with --list');
 
   const images: Images = {
     agnhost: nonEmpty(values['agnhost-image'], '--agnhost-image') ?? nonEmpty(env.DSC_AGNHOST_IMAGE, 'DSC_AGNHOST_IMAGE') ?? IMAGE_SETTINGS.agnhost.default,
@@ -177,12 +197,18 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   }
   const grep = values.grep;
   if (grep !== undefined && grep.trim() === '') throw new ConfigurationError('--grep needs a non-empty pattern');
+  const skip = values.skip;
+  if (skip !== undefined && skip.trim() === '') throw new ConfigurationError('--skip needs a non-empty pattern');
+  const kubeconfig = nonEmpty(values.kubeconfig, '--kubeconfig');
+  if (kubeconfig !== undefined && values.kind) throw new ConfigurationError('--kubeconfig contradicts --kind (the embedded cluster has its own)');
 
   return {
     action: 'run',
     config: {
+      kubeconfig: kubeconfig === undefined ? undefined : path.resolve(kubeconfig),
       context: nonEmpty(values.context, '--context'),
       grep,
+      skip,
       family,
       strict: values.strict ?? false,
       lbProvider,
@@ -239,6 +265,7 @@ export function declaredAbsentReason(capability: Capability): string {
 export function partialReason(config: RunConfig): string | undefined {
   const reasons: string[] = [];
   if (config.grep !== undefined) reasons.push(`--grep ${config.grep}`);
+  if (config.skip !== undefined) reasons.push(`--skip ${config.skip}`);
   if (config.family !== undefined) reasons.push(`--family ${config.family.toLowerCase()}`);
   return reasons.length > 0 ? `selection ${reasons.join(' ')}` : undefined;
 }

@@ -3,14 +3,14 @@
 // A malformed fixture is a ConfigurationError naming the file (exit 2), never a stack trace mid-run.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadAllYaml, type KubernetesObject } from '@kubernetes/client-node';
 import { ConfigurationError } from './errors.ts';
+import { PROJECT_ROOT } from './mocharc.ts';
 
 /** The repository's fixtures/, or $DSC_FIXTURES_DIR (a copy with the same file names, e.g. to adapt a fixture). */
 export const FIXTURES_DIR = process.env.DSC_FIXTURES_DIR
   ? path.resolve(process.env.DSC_FIXTURES_DIR)
-  : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
+  : path.join(PROJECT_ROOT, 'fixtures');
 
 export class FixtureError extends ConfigurationError {
   override readonly name = 'FixtureError';

@@ -5,8 +5,19 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type Mocha from 'mocha';
 
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * True when this module runs as the installed package's compiled JavaScript (dist/), false from the TypeScript
+ * sources of a checkout. Either way package.json, .mocharc.json and fixtures/ sit at the package root.
+ */
+export const COMPILED = import.meta.url.endsWith('.js');
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), COMPILED ? '../..' : '..');
 export const MOCHARC = path.join(PROJECT_ROOT, '.mocharc.json');
+
+/** A source file as .mocharc.json names it (`specs/x.spec.ts`), as the file this process loads. */
+export function loadableFile(file: string): string {
+  if (!COMPILED) return file;
+  return path.join(PROJECT_ROOT, 'dist', path.relative(PROJECT_ROOT, file)).replace(/\.ts$/, '.js');
+}
 
 export interface SuiteMocharc {
   /** Spec files, absolute, in run order. */
@@ -32,8 +43,8 @@ export function readMocharc(file: string = MOCHARC): SuiteMocharc {
   const timeout = raw.timeout;
   if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout <= 0) throw new Error(`${file}: "timeout" must be a positive number of ms`);
   return {
-    spec: stringList(raw.spec, 'spec').map((spec) => path.resolve(dir, spec)),
-    require: stringList(raw.require ?? [], 'require').map((hooks) => path.resolve(dir, hooks)),
+    spec: stringList(raw.spec, 'spec').map((spec) => loadableFile(path.resolve(dir, spec))),
+    require: stringList(raw.require ?? [], 'require').map((hooks) => loadableFile(path.resolve(dir, hooks))),
     timeout,
     nodeOptions: stringList(raw['node-option'] ?? [], 'node-option'),
   };
