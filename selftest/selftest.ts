@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cacheDir, projectDir } from '../cluster/lib/paths.ts';
+import { ciRecipeClusterCases, ciRecipeToolCases } from './ci-recipes.ts';
 import { lockCase, prepareCases } from './host-safety.ts';
 import { snapshot, leaksSince, type Snapshot } from './leaks.ts';
 import { loadMutants, runMutant } from './mutants.ts';
@@ -94,6 +95,7 @@ async function clusterRun(c: MatrixCluster, observedByCluster: Map<string, Obser
       if (c.name === 'dual-ipv4') {
         for (const robustness of robustnessCases({ kubeconfig, clusterName: name })) await check(`${c.name}: ${robustness.name}`, robustness.fn);
         for (const userCase of userClusterCases({ kubeconfig })) await check(`${c.name}: ${userCase.name}`, userCase.fn);
+        for (const recipe of ciRecipeClusterCases({ kubeconfig })) await check(`${c.name}: ${recipe.name}`, recipe.fn);
         for (const packageCase of packageCases({ kubeconfig })) await check(`${c.name}: ${packageCase.name}`, packageCase.fn);
       }
     }
@@ -136,6 +138,7 @@ async function main(): Promise<number> {
       expectExit(await run('go', ['test', './cmd/...'], { cwd: join(projectDir, 'cluster', 'go', 'flannel') }), 0, 'go test'),
     );
     for (const nodeVersion of nodeVersionCases()) await check(nodeVersion.name, nodeVersion.fn);
+    for (const recipe of ciRecipeToolCases()) await check(recipe.name, recipe.fn);
   }
   // host:prepare/unprepare on a throw-away root: no cluster, seconds.
   if (only === undefined) for (const c of prepareCases()) await check(c.name, c.fn);
