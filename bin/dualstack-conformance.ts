@@ -35,6 +35,10 @@ import { loadRootHooks, loadSpecs, PROJECT_ROOT, readMocharc } from '../support/
 import { checkList, formatCheckList, selectionPattern } from '../support/listing.ts';
 import { decideOutcome, EXIT, type Outcome } from '../support/outcome.ts';
 import { phase, phaseTimeline } from '../support/phase.ts';
+import { listRunObjects, type RunObjects } from '../support/report/collect.ts';
+import { injectReportHeader, renderReportHeader } from '../support/report/header.ts';
+import { renderTopologySvg } from '../support/report/svg.ts';
+import { buildTopology } from '../support/report/topology.ts';
 import { countResults, ResultCollector, toJUnitXml, type CheckResult, type RunSummary } from '../support/results.ts';
 import { setSelection } from '../support/run.ts';
 import { sweepThreshold } from '../support/sweep.ts';
@@ -217,6 +221,7 @@ async function main(): Promise<void> {
   const { clients, cluster, namespaces } = run;
 
   const collector = new ResultCollector(selected, run.skipReasons, run.checkDurations);
+  let runObjects: RunObjects | undefined;
   const summarize = (outcome: Outcome & Pick<RunSummary, 'checks' | 'cleanupFailures'> & { lbProvider: string }): RunSummary => {
     const finishedAt = new Date();
     return {
@@ -238,6 +243,7 @@ async function main(): Promise<void> {
       hookFailures: collector.hookFailures,
       cleanupFailures: outcome.cleanupFailures,
       phases: [...phaseTimeline()],
+      topology: runObjects && buildTopology({ nodes: cluster.selectedNodes, ...runObjects, results: outcome.checks }),
     };
   };
   state.reportInterruption = (interruption, cleanupFailures) => {
@@ -261,6 +267,7 @@ async function main(): Promise<void> {
 
   const results = collector.results('the run stopped before it');
   const counts = countResults(results);
+  if (run.fixtures) runObjects = await listRunObjects(clients, namespaces, run.fixtures, config.timeouts.apiRequest);
   let cleanupFailures: string[] = [];
   if (counts.failed + counts.notRun > 0 && config.keepOnFailure) {
     phase('cleanup');
@@ -284,6 +291,9 @@ async function main(): Promise<void> {
 function writeReports(config: RunConfig, summary: RunSummary): void {
   writeFileSync(path.join(config.reportsDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   writeFileSync(path.join(config.reportsDir, 'junit.xml'), toJUnitXml(summary));
+  // mochawesome has written its page when mocha's run ends; the header goes on top of it.
+  const header = renderReportHeader(summary, summary.topology && renderTopologySvg(summary.topology));
+  injectReportHeader(path.join(config.reportsDir, 'dualstack-conformance.html'), header);
 }
 
 function printVerdict(summary: RunSummary, results: readonly CheckResult[], reportsDir: string): void {

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { cacheDir, projectDir } from '../cluster/lib/paths.ts';
 import { ciRecipeClusterCases, ciRecipeToolCases } from './ci-recipes.ts';
 import { lockCase, prepareCases } from './host-safety.ts';
+import { reportCases } from './report.ts';
 import { snapshot, leaksSince, type Snapshot } from './leaks.ts';
 import { loadMutants, runMutant } from './mutants.ts';
 import { run, type RunResult } from './process.ts';
@@ -85,6 +86,7 @@ async function clusterRun(c: MatrixCluster, observedByCluster: Map<string, Obser
         if (mismatches.length > 0) throw new Error(`${mismatches.length} mismatch(es)`);
         return `${observed.length} checks as expected`;
       });
+      if (c.name === 'dual-ipv4') for (const reportCase of reportCases({ kubeconfig, reportsDir: reports })) await check(`${c.name}: ${reportCase.name}`, reportCase.fn);
       await check(`${c.name}: nothing leaked (namespaces, containers on the kind network)`, async () => {
         if (!before) throw new Error('no snapshot before the run');
         const leaks = await leaksSince(before, kubeconfig);

@@ -157,6 +157,7 @@ export async function deployFixtures(
     what: `fixture pods ${[...expectedPods].join(', ')} to be Ready`,
     timeoutMs: config.timeouts.podReady,
     timeoutName: 'podReady',
+    progress: true,
     observe: async () => {
       const lists = await Promise.all(
         [namespaces.main, namespaces.host].map((namespace) => clients.core.listNamespacedPod({ namespace })),

@@ -94,6 +94,7 @@ export async function deleteNamespace(clients: Clients, name: string, timeoutMs:
     timeoutMs,
     timeoutName: 'namespaceDeletion',
     interruptible: false,
+    progress: true,
     observe: async () => {
       try {
         const namespace = await clients.core.readNamespace({ name });

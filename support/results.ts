@@ -1,6 +1,7 @@
 // Verdicts per check id, collected from mocha's runner events, and the two machine-readable reports built from
 // them: summary.json and JUnit XML. Every selected check appears in both, even one a failed hook kept from
 // running ("not-run"), so a crash can never hide a check.
+import type { Topology } from './report/topology.ts';
 import type { CheckArea, CheckInstance } from './checks.ts';
 import { checkIdOfTitle } from './checks.ts';
 import type { IpFamily } from './ip.ts';
@@ -120,6 +121,8 @@ export interface RunSummary {
   readonly cleanupFailures: readonly string[];
   /** Phase changes (`create`, `wait`, `exec`, `cleanup`, ...) in seconds since start. */
   readonly phases: readonly { readonly phase: string; readonly atSeconds: number }[];
+  /** Nodes, the run's pods and Services with their addresses, the probed paths per family (the report's picture). */
+  readonly topology?: Topology | undefined;
 }
 
 function xmlAttribute(value: string): string {

@@ -19,6 +19,17 @@ export interface WaitOptions<T> {
   readonly maxIntervalMs?: number;
   /** False for cleanup waits, which must go on after SIGINT/SIGTERM (within their own bound). */
   readonly interruptible?: boolean;
+  /** Long setup and cleanup waits: a line on stdout every PROGRESS_EVERY_MS saying what is still awaited. */
+  readonly progress?: boolean;
+}
+
+/** How often a long wait says it is still waiting: a run that looks stuck for longer than this gets abandoned. */
+export const PROGRESS_EVERY_MS = 10_000;
+
+/** "  still waiting for pods Ready (10s of 3m, DSC_TIMEOUT_POD_READY): backend-a Pending (...)". */
+export function progressLine(what: string, elapsedMs: number, timeoutMs: number, timeoutName: TimeoutName | undefined, state: string): string {
+  const bound = `${formatDuration(elapsedMs)} of ${formatDuration(timeoutMs)}${timeoutName ? `, ${timeoutEnvName(timeoutName)}` : ''}`;
+  return `  still waiting for ${what} (${bound}): ${state}`;
 }
 
 const interruption = new AbortController();
@@ -63,6 +74,7 @@ export async function waitFor<T>(options: WaitOptions<T>): Promise<T> {
   let lastState = 'nothing observed yet';
   let attempts = 0;
   const interruptible = options.interruptible ?? true;
+  let nextProgress = started + PROGRESS_EVERY_MS;
   for (;;) {
     if (interruptible) throwIfInterrupted();
     attempts += 1;
@@ -78,6 +90,10 @@ export async function waitFor<T>(options: WaitOptions<T>): Promise<T> {
       if (options.isDone(observed.value)) return observed.value;
       const fatal = options.fatal?.(observed.value);
       if (fatal) throw fatal;
+    }
+    if (options.progress && Date.now() >= nextProgress) {
+      process.stdout.write(`${progressLine(options.what, Date.now() - started, options.timeoutMs, options.timeoutName, lastState)}\n`);
+      nextProgress += PROGRESS_EVERY_MS;
     }
     const remaining = deadline - Date.now();
     if (remaining <= 0) {

@@ -67,9 +67,12 @@ function requireRoot(h: HostPaths, command: string): void {
   if (h.real && process.getuid?.() !== 0) throw new PreflightError(`${command} must run as root (it installs packages, edits /etc/docker and starts dockerd)`);
 }
 
-function ensurePackages(dry: boolean): void {
-  const need = ['docker.io', 'debootstrap', 'jq', 'iptables', 'iproute2'].filter(
-    (p) => !capture('dpkg-query', ['-W', '-f=${Status}', p]).stdout.includes('install ok installed'),
+/** For selftest only (--ci): headless Chromium renders the HTML report; pinned to the version Debian serves. */
+const CI_PACKAGES = ['chromium-headless-shell=156.0.8078.108-1~deb12u1'];
+
+function ensurePackages(dry: boolean, ci: boolean): void {
+  const need = ['docker.io', 'debootstrap', 'jq', 'iptables', 'iproute2', ...(ci ? CI_PACKAGES : [])].filter(
+    (p) => !capture('dpkg-query', ['-W', '-f=${Status}', p.split('=')[0] ?? p]).stdout.includes('install ok installed'),
   );
   if (need.length === 0) return;
   act(dry, `install ${need.join(' ')}`, () => {
@@ -188,7 +191,7 @@ export async function hostPrepare(argv: string[]): Promise<void> {
   const decision = decidePrepare({ file: h.daemonJson, text, wrapper: h.wrapper, capMissing, force: values['force-runtime']! });
   if (decision.action === 'refuse') throw new PreflightError(decision.message);
   if (!h.real) log(`--root ${h.root}: files under it only (no packages, dockerd, sysctl or routes)`);
-  if (h.real) ensurePackages(dry);
+  if (h.real) ensurePackages(dry, values.ci);
 
   if (capMissing) {
     const source = readFileSync(join(clusterDir, 'host', 'runc-wrapper.sh'), 'utf8');
