@@ -19,7 +19,7 @@ export const IMAGE_SETTINGS: Readonly<Record<keyof Images, { default: string; fl
     default: 'registry.k8s.io/e2e-test-images/agnhost:2.56',
     flag: '--agnhost-image',
     env: 'DSC_AGNHOST_IMAGE',
-    use: 'backends (netexec), client and hostNetwork pods (wget, nslookup)',
+    use: 'backends (serve-hostname), client and hostNetwork pods (wget, nslookup)',
   },
   busybox: {
     default: 'docker.io/library/busybox:1.35.0',
