@@ -3,22 +3,17 @@ import path from 'node:path';
 import type { KubernetesObject, V1Container, V1Pod, V1Service } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { IMAGE_SETTINGS } from '../support/config.ts';
+import { fixtureVariables } from '../support/deploy.ts';
 import { envEntry } from '../support/env.ts';
 import { FIXTURE_FILES, SERVICES } from '../support/expectations.ts';
 import { describeSourceRanges, LOAD_BALANCER_SERVICES, loadBalancerSourceRanges, restrictLoadBalancers } from '../support/exposure.ts';
 import { FIXTURES_DIR, FixtureError, loadFixture, parseFixture } from '../support/fixtures.ts';
+import { runNamespaceNames } from '../support/namespace.ts';
 import type { OffclusterNetwork } from '../support/offcluster.ts';
 
-const variables = {
-  AGNHOST_IMAGE: IMAGE_SETTINGS.agnhost.default,
-  BUSYBOX_IMAGE: IMAGE_SETTINGS.busybox.default,
-  NAMESPACE: 'dsc-test',
-  HOST_NAMESPACE: 'dsc-test-host',
-  RUN_ID: 'test',
-  HOSTNET_PORT: '19376',
-  NODE_NAME: 'dualstack-worker',
-  NODE_INDEX: '0',
-};
+const images = { agnhost: IMAGE_SETTINGS.agnhost.default, busybox: IMAGE_SETTINGS.busybox.default };
+/** What a run substitutes, with the per-node placeholders of the node fixtures. */
+const variables = { ...fixtureVariables(runNamespaceNames('test'), images), NODE_NAME: 'dualstack-worker', NODE_INDEX: '0' };
 
 /** Every YAML file under fixtures/, whether or not a run uses it: a pod nobody lists must not slip through. */
 function fixtureFiles(directory = FIXTURES_DIR, prefix = ''): string[] {
@@ -71,7 +66,7 @@ describe('exposure: the fixture pods', function () {
       for (const container of pod.spec?.containers ?? []) {
         const where = `${file} container ${container.name}: ${commandLine(container)}`;
         expect(commandLine(container), where).to.not.contain('netexec');
-        if (container.image === variables.AGNHOST_IMAGE) expect(container.args?.[0], where).to.be.oneOf(['serve-hostname', 'pause']);
+        if (container.image === images.agnhost) expect(container.args?.[0], where).to.be.oneOf(['serve-hostname', 'pause']);
       }
     }
   });
