@@ -108,7 +108,7 @@ Images (defaults are upstream names; mirror them with --print-images):
   --print-images           print the images the suite runs (off-cluster client included), one per line, and exit
 Output:
   --reports-dir <dir>      HTML, JUnit XML and summary.json (default: reports/)
-  --keep-on-failure        keep the run's namespaces when a check failed
+  --keep-on-failure        keep the run's namespaces when a check failed (not the LoadBalancer Services)
 Timeouts: DSC_TIMEOUT_<NAME>=<duration> (e.g. DSC_TIMEOUT_POD_READY=60s); see docs/timeouts.md.
 Exit codes: 0 passed (or allowed skips), 1 a check or cleanup failed, 2 configuration or pre-flight error or no
 check selected, 130/143 interrupted by SIGINT/SIGTERM.`;
