@@ -1,7 +1,7 @@
 // Root hooks (mocha's root-hook plugin: .mocharc.json `require`s this file; the CLI reads the same entry). One
 // `before` creates every fixture concurrently, waits once for all pods (so the specs share them), then starts every
 // selected check at once (each reports when mocha reaches it); one `afterEach` attaches diagnostics to failed checks;
-// `after` deletes the LoadBalancer Services (even with --keep-on-failure) and stops the off-cluster client.
+// `after` stops the off-cluster client and deletes the LoadBalancer Services (even with --keep-on-failure).
 // Under the CLI, the CLI has prepared the run and tears it down itself. Under plain mocha nobody has: the `before`
 // first does what the CLI does (support/lifecycle.ts, the same code) and the last `after` runs the cleanup registry.
 import addContext from 'mochawesome/addContext.js';
@@ -78,14 +78,6 @@ export const mochaHooks: Mocha.RootHookObject = {
     },
   ],
   afterAll: [
-    async function deleteLoadBalancers(this: Mocha.Context) {
-      // Never kept, not even with --keep-on-failure: they are what a network outside the cluster reaches.
-      const run = runInProgress();
-      if (!run) return;
-      this.timeout(run.config.timeouts.loadBalancer + 30_000);
-      const deleted = await deleteLoadBalancerServices(run.clients, run.namespaces.main, run.config.timeouts.loadBalancer);
-      if (deleted.length > 0) process.stdout.write(`    LoadBalancer Services deleted after the checks: ${deleted.join(', ')}\n`);
-    },
     async function stopOffclusterClientContainer(this: Mocha.Context) {
       const run = runInProgress();
       if (!run) return;
@@ -102,6 +94,21 @@ export const mochaHooks: Mocha.RootHookObject = {
       this.timeout(teardownBackstopMs(currentSelection().config));
       const failures = await tearDownRun(ownedCleanup);
       if (failures.length > 0) throw new Error(`cleanup failed: ${failures.join('; ')}`);
+    },
+    async function deleteLoadBalancers(this: Mocha.Context) {
+      // Never kept, not even with --keep-on-failure: they are what a network outside the cluster reaches. Last, so
+      // a failure here (a hook failure in the reports) skips no other teardown.
+      const run = runInProgress();
+      if (!run) return;
+      this.timeout(run.config.timeouts.loadBalancer + 30_000);
+      const namespaces = [run.namespaces.main, run.namespaces.host];
+      try {
+        const deleted = await deleteLoadBalancerServices(run.clients, namespaces, run.config.timeouts.loadBalancer);
+        if (deleted.length > 0) process.stdout.write(`    LoadBalancer Services deleted after the checks: ${deleted.join(', ')}\n`);
+      } catch (error) {
+        process.stderr.write(`deleting the LoadBalancer Services of ${namespaces.join(', ')} failed: ${describeError(error)}\n`);
+        throw error;
+      }
     },
   ],
   afterEach: [

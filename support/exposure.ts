@@ -42,7 +42,7 @@ export function loadBalancerSourceRanges(network: OffclusterNetwork): SourceRang
       continue;
     }
     ranges.push(NOBODY[family]);
-    how.push(`nobody (${network.available ? `docker network ${network.network} has no ${family} subnet` : network.reason})`);
+    how.push(`nobody: ${network.available ? `docker network ${network.network} has no ${family} subnet` : network.reason}`);
   }
   const [first, second] = how;
   return { ranges, how: first === second ? (first ?? '') : ALL_FAMILIES.map((family, index) => `${family}: ${how[index] ?? ''}`).join('; ') };
@@ -72,33 +72,36 @@ export function restrictLoadBalancers(objects: readonly KubernetesObject[], sour
   return services.map((service) => service.metadata?.name ?? '');
 }
 
-/** Deletes every LoadBalancer Service of the namespace the fixtures may create, and waits until they are gone. */
-export async function deleteLoadBalancerServices(clients: Clients, namespace: string, timeoutMs: number): Promise<string[]> {
+/** Deletes every LoadBalancer Service the fixtures may create in the run's namespaces; waits until they are gone. */
+export async function deleteLoadBalancerServices(clients: Clients, namespaces: readonly string[], timeoutMs: number): Promise<string[]> {
   const deleted = await Promise.all(
-    LOAD_BALANCER_SERVICES.map(async (name) => {
-      try {
-        await clients.core.deleteNamespacedService({ namespace, name });
-        return [name];
-      } catch (error) {
-        if (httpStatusOf(error) === 404) return [];
-        throw error;
-      }
-    }),
+    namespaces.flatMap((namespace) =>
+      LOAD_BALANCER_SERVICES.map(async (name) => {
+        try {
+          await clients.core.deleteNamespacedService({ namespace, name });
+          return [{ namespace, name }];
+        } catch (error) {
+          if (httpStatusOf(error) === 404) return [];
+          throw error;
+        }
+      }),
+    ),
   ).then((lists) => lists.flat());
-  if (deleted.length === 0) return deleted;
+  const names = deleted.map(({ namespace, name }) => `${namespace}/${name}`);
+  if (deleted.length === 0) return names;
   const stillThere = async (): Promise<string[]> =>
     (
       await Promise.all(
-        deleted.map((name) =>
+        deleted.map(({ namespace, name }) =>
           clients.core.readNamespacedService({ namespace, name }).then(
-            () => [name],
+            () => [`${namespace}/${name}`],
             (error: unknown) => (httpStatusOf(error) === 404 ? [] : Promise.reject(error)),
           ),
         ),
       )
     ).flat();
   await waitFor({
-    what: `LoadBalancer Services ${deleted.join(', ')} in ${namespace} to be gone`,
+    what: `LoadBalancer Services ${names.join(', ')} to be gone`,
     timeoutMs,
     timeoutName: 'loadBalancer',
     observe: stillThere,
@@ -108,5 +111,5 @@ export async function deleteLoadBalancerServices(clients: Clients, namespace: st
     // Runs after the checks, also when they failed: finish even if a signal arrives meanwhile.
     interruptible: false,
   });
-  return deleted;
+  return names;
 }

@@ -100,14 +100,14 @@ describe('exposure: LoadBalancer source ranges', function () {
   it('give a family the network lacks a loopback range: none of a family would leave it open to all (kube-proxy)', function () {
     const ipv4Only = loadBalancerSourceRanges({ ...KIND_NETWORK, subnets: ['172.18.0.0/16'] });
     expect(ipv4Only.ranges).to.deep.equal(['172.18.0.0/16', '::1/128']);
-    expect(ipv4Only.how).to.equal("IPv4: docker network kind's subnets, where the off-cluster client probes from; IPv6: nobody (docker network kind has no IPv6 subnet)");
+    expect(ipv4Only.how).to.equal("IPv4: docker network kind's subnets, where the off-cluster client probes from; IPv6: nobody: docker network kind has no IPv6 subnet");
   });
 
   it('admit nobody without an off-cluster network, saying why', function () {
     const reason = 'declared absent (--absent offcluster-network)';
     const none = loadBalancerSourceRanges({ available: false, declared: false, reason });
     expect(none.ranges).to.deep.equal(['127.0.0.1/32', '::1/128']);
-    expect(none.how).to.equal(`nobody (${reason})`);
+    expect(none.how).to.equal(`nobody: ${reason}`);
   });
 
   it('are set on exactly the LoadBalancer Services of the real fixtures, after parsing', function () {
