@@ -200,10 +200,3 @@ export function networkCidr(text: string): string | undefined {
       : ipaddr.IPv6.networkAddressFromCIDR(text.trim()).toRFC5952String();
   return `${network}/${parsed.prefixLength}`;
 }
-
-/** One address as a CIDR of itself: "10.0.0.1/32", "fd00::1/128"; undefined for no valid cluster address. */
-export function hostCidr(address: string): string | undefined {
-  const judged = judgeClusterAddress(address);
-  if (!judged.valid) return undefined;
-  return `${judged.canonical}/${judged.family === 'IPv4' ? 32 : 128}`;
-}
