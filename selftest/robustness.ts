@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { projectDir } from '../cluster/lib/paths.ts';
 import { kindNetworkContainers, leaksSince, snapshot } from './leaks.ts';
+import { exposureCases } from './robustness-exposure.ts';
 import { kubectlBinary } from '../cluster/lib/paths.ts';
 
 export interface RobustnessCase {
@@ -189,7 +190,7 @@ export function execText(cmd: string, args: readonly string[], options: { input?
 // ---------------------------------------------------------------------------------------------------------------
 // Cluster helpers (through kubectl: selftest observes the cluster independently of the suite's own client)
 
-function kubectl(kubeconfig: string, args: readonly string[], input?: string): Promise<string> {
+export function kubectl(kubeconfig: string, args: readonly string[], input?: string): Promise<string> {
   return execText(kubectlBinary(), ['--kubeconfig', kubeconfig, ...args], input !== undefined ? { input } : {});
 }
 
@@ -254,7 +255,7 @@ function randomSuffix(): string {
 }
 
 /** "run abc (namespaces dsc-abc, dsc-abc-host)" from the header. */
-function runOf(stdout: string): { runId: string; main: string; host: string } | undefined {
+export function runOf(stdout: string): { runId: string; main: string; host: string } | undefined {
   const match = /: run (\S+) \(namespaces (\S+), (\S+)\)/.exec(stdout);
   return match?.[1] && match[2] && match[3] ? { runId: match[1], main: match[2], host: match[3] } : undefined;
 }
@@ -590,6 +591,7 @@ export function robustnessCases(target: RobustnessTarget): RobustnessCase[] {
           return `${details.join('; ')}; the run passed (--strict)`;
         }),
     },
+    ...exposureCases(target),
   ];
   return cases;
 }

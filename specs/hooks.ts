@@ -1,6 +1,7 @@
 // Root hooks (mocha's root-hook plugin: .mocharc.json `require`s this file; the CLI reads the same entry). One
 // `before` creates every fixture concurrently, waits once for all pods (so the specs share them), then starts every
-// selected check at once (each reports when mocha reaches it); one `afterEach` attaches diagnostics to failed checks; `after` stops the off-cluster client.
+// selected check at once (each reports when mocha reaches it); one `afterEach` attaches diagnostics to failed checks;
+// `after` stops the off-cluster client and deletes the LoadBalancer Services (even with --keep-on-failure).
 // Under the CLI, the CLI has prepared the run and tears it down itself. Under plain mocha nobody has: the `before`
 // first does what the CLI does (support/lifecycle.ts, the same code) and the last `after` runs the cleanup registry.
 import addContext from 'mochawesome/addContext.js';
@@ -9,6 +10,7 @@ import { CleanupRegistry } from '../support/cleanup.ts';
 import { deployFixtures } from '../support/deploy.ts';
 import { collectDiagnostics } from '../support/diagnostics.ts';
 import { describeError, InterruptedError } from '../support/errors.ts';
+import { deleteLoadBalancerServices, loadBalancerSourceRanges } from '../support/exposure.ts';
 import {
   fixturesBackstopMs,
   prepareRunUnderMocha,
@@ -17,7 +19,7 @@ import {
   teardownBackstopMs,
   testBackstopMs,
 } from '../support/lifecycle.ts';
-import { stopOffclusterClient } from '../support/offcluster.ts';
+import { offclusterNetwork, stopOffclusterClient } from '../support/offcluster.ts';
 import { currentSelection, runInProgress, type Run } from '../support/run.ts';
 
 /** Set only when these hooks prepared the run (plain mocha): then they own its teardown. */
@@ -56,7 +58,9 @@ export const mochaHooks: Mocha.RootHookObject = {
         this.timeout(fixturesBackstopMs(run.config));
       }
       try {
-        run.fixtures = await deployFixtures(run.clients, run.namespaces, run.config, run.cluster.selectedNodes.map((node) => node.metadata?.name ?? '?'));
+        const nodeNames = run.cluster.selectedNodes.map((node) => node.metadata?.name ?? '?');
+        const sourceRanges = async () => loadBalancerSourceRanges(await offclusterNetwork(run));
+        run.fixtures = await deployFixtures(run.clients, run.namespaces, run.config, nodeNames, sourceRanges);
       } catch (error) {
         await attachDiagnostics(this, run);
         throw error;
@@ -90,6 +94,21 @@ export const mochaHooks: Mocha.RootHookObject = {
       this.timeout(teardownBackstopMs(currentSelection().config));
       const failures = await tearDownRun(ownedCleanup);
       if (failures.length > 0) throw new Error(`cleanup failed: ${failures.join('; ')}`);
+    },
+    async function deleteLoadBalancers(this: Mocha.Context) {
+      // Never kept, not even with --keep-on-failure: they are what a network outside the cluster reaches. Last, so
+      // a failure here (a hook failure in the reports) skips no other teardown.
+      const run = runInProgress();
+      if (!run) return;
+      this.timeout(run.config.timeouts.loadBalancer + 30_000);
+      const namespaces = [run.namespaces.main, run.namespaces.host];
+      try {
+        const deleted = await deleteLoadBalancerServices(run.clients, namespaces, run.config.timeouts.loadBalancer);
+        if (deleted.length > 0) process.stdout.write(`    LoadBalancer Services deleted after the checks: ${deleted.join(', ')}\n`);
+      } catch (error) {
+        process.stderr.write(`deleting the LoadBalancer Services of ${namespaces.join(', ')} failed: ${describeError(error)}\n`);
+        throw error;
+      }
     },
   ],
   afterEach: [

@@ -142,6 +142,7 @@ describe('LoadBalancer: the IPv6 and the dual-stack LoadBalancer Services', func
     t.observe('LoadBalancer Service', {
       clusterIPs: service?.spec?.clusterIPs,
       ingress: ingressAddresses(service),
+      loadBalancerSourceRanges: service?.spec?.loadBalancerSourceRanges,
       hostnames: resolutions.map((resolution) => `${describeResolution(resolution)} (from ${resolution.from})`),
     });
     t.verdict(problems);
@@ -157,6 +158,7 @@ describe('LoadBalancer: the IPv6 and the dual-stack LoadBalancer Services', func
       ipFamilies: service?.spec?.ipFamilies,
       clusterIPs: service?.spec?.clusterIPs,
       ingress: ingressAddresses(service),
+      loadBalancerSourceRanges: service?.spec?.loadBalancerSourceRanges,
       hostnames: resolutions.map((resolution) => `${describeResolution(resolution)} (from ${resolution.from})`),
     });
     t.verdict(problems);

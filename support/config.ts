@@ -19,7 +19,7 @@ export const IMAGE_SETTINGS: Readonly<Record<keyof Images, { default: string; fl
     default: 'registry.k8s.io/e2e-test-images/agnhost:2.56',
     flag: '--agnhost-image',
     env: 'DSC_AGNHOST_IMAGE',
-    use: 'backends (netexec), client and hostNetwork pods (wget, nslookup)',
+    use: 'backends (serve-hostname), client and hostNetwork pods (wget, nslookup)',
   },
   busybox: {
     default: 'docker.io/library/busybox:1.35.0',
@@ -120,7 +120,7 @@ Information:
   --version                print the suite's version and exit
 Output:
   --reports-dir <dir>      HTML, JUnit XML and summary.json (default: reports/)
-  --keep-on-failure        keep the run's namespaces when a check failed
+  --keep-on-failure        keep the run's namespaces when a check failed (not the LoadBalancer Services)
 Timeouts: DSC_TIMEOUT_<NAME>=<duration> (e.g. DSC_TIMEOUT_POD_READY=60s); see docs/timeouts.md.
 Exit codes: 0 passed (or allowed skips), 1 a check or cleanup failed, 2 configuration or pre-flight error or no
 check selected, 130/143 interrupted by SIGINT/SIGTERM.`;

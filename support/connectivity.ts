@@ -42,7 +42,7 @@ export interface ProbePlan {
 
 export interface ObservedState {
   readonly pods: Readonly<Record<PodRole, V1Pod>>;
-  /** The netexec client pinned to each selected node. */
+  /** The client pinned to each selected node (it serves its hostname over HTTP too). */
   readonly nodeClients: readonly V1Pod[];
   /** The hostNetwork pod pinned to each selected node. */
   readonly nodeHostnets: readonly V1Pod[];

@@ -4,6 +4,7 @@
 import { KubernetesObjectApi, type KubernetesObject, type V1Pod, type V1Service } from '@kubernetes/client-node';
 import { IMAGE_SETTINGS, type Images, type RunConfig } from './config.ts';
 import { ConfigurationError, describeError } from './errors.ts';
+import { describeSourceRanges, isLoadBalancerService, restrictLoadBalancers, type SourceRanges } from './exposure.ts';
 import { FIXTURE_FILES, hostnetPort, NODE_FIXTURE_FILES, POD_ROLES, SERVICES, type PodRole } from './expectations.ts';
 import { loadFixture, type FixtureVariables } from './fixtures.ts';
 import type { Clients } from './k8s.ts';
@@ -27,7 +28,7 @@ export interface CreatedService {
 
 export interface DeployedFixtures {
   readonly pods: Readonly<Record<PodRole, V1Pod>>;
-  /** The netexec client pinned to each selected node, in node order. */
+  /** The client pinned to each selected node (serving its hostname over HTTP), in node order. */
   readonly nodeClients: readonly V1Pod[];
   /** The hostNetwork pod pinned to each selected node, in node order. */
   readonly nodeHostnets: readonly V1Pod[];
@@ -97,6 +98,8 @@ export async function deployFixtures(
   config: RunConfig,
   /** The nodes the suite judges (Ready, schedulable, Linux): each gets its own node client and hostNetwork pod. */
   nodeNames: readonly string[],
+  /** Set on every LoadBalancer Service (support/exposure.ts); asked only when the run creates one. */
+  sourceRanges: () => Promise<SourceRanges>,
 ): Promise<DeployedFixtures> {
   const variables = fixtureVariables(namespaces, config.images);
   const declared = declaredLbProvider(config.lbProvider);
@@ -119,6 +122,11 @@ export async function deployFixtures(
       ),
     ),
   ];
+  if (objects.some(isLoadBalancerService)) {
+    const ranges = await sourceRanges();
+    const restricted = restrictLoadBalancers(objects, ranges);
+    process.stdout.write(`    LoadBalancer source ranges of ${restricted.join(', ')}: ${describeSourceRanges(ranges)}\n`);
+  }
 
   phase('create');
   const api = KubernetesObjectApi.makeApiClient(clients.kubeConfig);

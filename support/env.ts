@@ -29,6 +29,12 @@ function isVariableName(name: string): boolean {
   return true;
 }
 
+/** One variable of `env` output as `NAME=value`: what a report records, never the rest of a pod's environment. */
+export function envEntry(output: string, name: string): string {
+  const value = parseEnvOutput(output).get(name);
+  return value === undefined ? `(env has no ${name})` : `${name}=${value}`;
+}
+
 /** Splits a downward-API list such as MY_POD_IPS="10.244.1.4,fd00:10:244:1::4". */
 export function splitCommaList(value: string): string[] {
   return value

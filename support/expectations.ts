@@ -20,8 +20,9 @@ export interface FixtureFile {
 }
 
 /**
- * Fixtures created once per selected node (`${NODE_NAME}`, `${NODE_INDEX}`), pinned to it: a netexec client and a
- * hostNetwork pod on every node, so every path is judged from every node and every node is a pod -> pod destination.
+ * Fixtures created once per selected node (`${NODE_NAME}`, `${NODE_INDEX}`), pinned to it: a client (serving its
+ * hostname over HTTP) and a hostNetwork pod on every node, so every path is judged from every node and every node
+ * is a pod -> pod destination.
  */
 export const NODE_FIXTURE_FILES: readonly (FixtureFile & { readonly podName: (index: number) => string })[] = [
   { file: 'node-client.yaml', namespace: 'main', podName: (index) => `node-client-${index}` },
@@ -137,7 +138,7 @@ export type ConnectivityTarget =
  */
 export type Responder = 'every-backend' | 'target-pod' | 'source' | 'every-node-hostnet';
 
-/** `tcp`: HTTP GET /hostname; `udp`: the datagram "hostname" to netexec's UDP server. */
+/** `tcp`: HTTP GET /hostname; `udp`: the datagram "hostname" to the backends' serve-hostname UDP container. */
 export type ProbeProtocol = 'tcp' | 'udp';
 
 /** Where probes start: one pod, or the pod of that kind on every selected node. */

@@ -189,3 +189,14 @@ export function otherFamily(family: IpFamily): IpFamily {
 export function formatList(values: readonly string[] | undefined): string {
   return `[${(values ?? []).join(', ')}]`;
 }
+
+/** A CIDR as its network in canonical form ("172.18.0.5/16" -> "172.18.0.0/16"); undefined when malformed. */
+export function networkCidr(text: string): string | undefined {
+  const parsed = parseCidr(text);
+  if (!parsed) return undefined;
+  const network =
+    parsed.family === 'IPv4'
+      ? ipaddr.IPv4.networkAddressFromCIDR(text.trim()).toString()
+      : ipaddr.IPv6.networkAddressFromCIDR(text.trim()).toRFC5952String();
+  return `${network}/${parsed.prefixLength}`;
+}

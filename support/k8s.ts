@@ -144,6 +144,7 @@ export const REQUIRED_PERMISSIONS: readonly Permission[] = [
   { verb: 'get', resource: 'pods', subresource: 'log', group: '', why: 'diagnostics on failure' },
   { verb: 'create', resource: 'services', group: '', why: 'fixture Services' },
   { verb: 'get', resource: 'services', group: '', why: 'reading clusterIPs' },
+  { verb: 'delete', resource: 'services', group: '', why: 'deleting the LoadBalancer Services after the checks, also when the namespaces are kept' },
   { verb: 'list', resource: 'endpointslices', group: 'discovery.k8s.io', why: 'EndpointSlice checks' },
   { verb: 'list', resource: 'events', group: '', why: 'diagnostics on failure' },
   { verb: 'list', resource: 'servicecidrs', group: 'networking.k8s.io', optional: true, why: 'service families and every service range' },

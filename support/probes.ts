@@ -142,7 +142,7 @@ export const FAILED_REQUEST = '(failed)';
 
 /**
  * Asks dst for its hostname `count` times in one exec, one line per request: HTTP GET /hostname with busybox `wget`
- * under `timeout 1` (busybox 1.35's own `wget -T` crashes), or the datagram "hostname" to netexec's UDP server with
+ * under `timeout 1` (busybox 1.35's own `wget -T` crashes), or the datagram "hostname" to the UDP serve-hostname with
  * `nc -u -w 1` (openbsd netcat, as in upstream's agnhost image). The address is checked to be an IP and the port and
  * count numbers before they go into the shell line.
  */

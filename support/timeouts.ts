@@ -11,7 +11,10 @@ export const TIMEOUT_TABLE = {
   connectivity: { defaultMs: 30_000, bounds: 'retries of a connectivity probe until it succeeds (dataplane programming lags object creation)' },
   dns: { defaultMs: 30_000, bounds: 'retries of a DNS lookup until the expected records appear' },
   exec: { defaultMs: 15_000, bounds: 'an exec that reads a file or the environment of a pod' },
-  loadBalancer: { defaultMs: 30_000, bounds: 'a LoadBalancer Service getting an external IP; also the probe that detects an LB provider' },
+  loadBalancer: {
+    defaultMs: 30_000,
+    bounds: "a LoadBalancer Service getting an external IP; also the probe that detects an LB provider, and the LB Services' deletion after the checks",
+  },
   offclusterStart: { defaultMs: 60_000, bounds: 'the off-cluster client container starting on the docker network (its image pulled first where the host lacks it)' },
   namespaceDeletion: { defaultMs: 120_000, bounds: 'a run namespace disappearing after deletion' },
   clusterUp: { defaultMs: 1_800_000, bounds: 'the embedded kind cluster coming up through `npm run cluster:up`' },
