@@ -35,7 +35,6 @@ import { loadRootHooks, loadSpecs, PROJECT_ROOT, readMocharc } from '../support/
 import { checkList, formatCheckList, selectionPattern } from '../support/listing.ts';
 import { decideOutcome, EXIT, type Outcome } from '../support/outcome.ts';
 import { phase, phaseTimeline } from '../support/phase.ts';
-import { listRunObjects, type RunObjects } from '../support/report/collect.ts';
 import { injectReportHeader, renderReportHeader } from '../support/report/header.ts';
 import { renderTopologySvg } from '../support/report/svg.ts';
 import { buildTopology } from '../support/report/topology.ts';
@@ -221,7 +220,6 @@ async function main(): Promise<void> {
   const { clients, cluster, namespaces } = run;
 
   const collector = new ResultCollector(selected, run.skipReasons, run.checkDurations);
-  let runObjects: RunObjects | undefined;
   const summarize = (outcome: Outcome & Pick<RunSummary, 'checks' | 'cleanupFailures'> & { lbProvider: string }): RunSummary => {
     const finishedAt = new Date();
     return {
@@ -243,7 +241,7 @@ async function main(): Promise<void> {
       hookFailures: collector.hookFailures,
       cleanupFailures: outcome.cleanupFailures,
       phases: [...phaseTimeline()],
-      topology: runObjects && buildTopology({ nodes: cluster.selectedNodes, ...runObjects, results: outcome.checks }),
+      topology: run.reportObjects && buildTopology({ nodes: cluster.selectedNodes, ...run.reportObjects, results: outcome.checks }),
     };
   };
   state.reportInterruption = (interruption, cleanupFailures) => {
@@ -267,7 +265,6 @@ async function main(): Promise<void> {
 
   const results = collector.results('the run stopped before it');
   const counts = countResults(results);
-  if (run.fixtures) runObjects = await listRunObjects(clients, namespaces, run.fixtures, config.timeouts.apiRequest);
   let cleanupFailures: string[] = [];
   if (counts.failed + counts.notRun > 0 && config.keepOnFailure) {
     phase('cleanup');

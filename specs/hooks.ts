@@ -1,7 +1,8 @@
 // Root hooks (mocha's root-hook plugin: .mocharc.json `require`s this file; the CLI reads the same entry). One
 // `before` creates every fixture concurrently, waits once for all pods (so the specs share them), then starts every
 // selected check at once (each reports when mocha reaches it); one `afterEach` attaches diagnostics to failed checks;
-// `after` stops the off-cluster client and deletes the LoadBalancer Services (even with --keep-on-failure).
+// `after` records the run's objects for the report's picture, stops the off-cluster client and deletes the
+// LoadBalancer Services (even with --keep-on-failure).
 // Under the CLI, the CLI has prepared the run and tears it down itself. Under plain mocha nobody has: the `before`
 // first does what the CLI does (support/lifecycle.ts, the same code) and the last `after` runs the cleanup registry.
 import addContext from 'mochawesome/addContext.js';
@@ -11,6 +12,7 @@ import { deployFixtures } from '../support/deploy.ts';
 import { collectDiagnostics } from '../support/diagnostics.ts';
 import { describeError, InterruptedError } from '../support/errors.ts';
 import { deleteLoadBalancerServices, loadBalancerSourceRanges } from '../support/exposure.ts';
+import { listRunObjects } from '../support/report/collect.ts';
 import {
   fixturesBackstopMs,
   prepareRunUnderMocha,
@@ -78,6 +80,13 @@ export const mochaHooks: Mocha.RootHookObject = {
     },
   ],
   afterAll: [
+    async function recordObjectsForTheReport(this: Mocha.Context) {
+      // Before anything is deleted (the LoadBalancer Services below): the report's picture shows them as probed.
+      const run = runInProgress();
+      if (!run?.fixtures) return;
+      this.timeout(run.config.timeouts.apiRequest + 10_000);
+      run.reportObjects = await listRunObjects(run.clients, run.namespaces, run.fixtures, run.config.timeouts.apiRequest);
+    },
     async function stopOffclusterClientContainer(this: Mocha.Context) {
       const run = runInProgress();
       if (!run) return;

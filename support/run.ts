@@ -1,5 +1,6 @@
 // The state of one run, shared in-process between whoever sets it up (the CLI, or the root hooks under plain mocha)
 // and the spec files (which read it). It only works if this module exists once per process: see the guard below.
+import type { RunObjects } from './report/collect.ts';
 import type { CleanupRegistry } from './cleanup.ts';
 import type { ClusterInfo } from './cluster.ts';
 import { parseCli, type RunConfig } from './config.ts';
@@ -16,6 +17,8 @@ export interface Run {
   readonly cluster: ClusterInfo;
   /** Set by the root `before` once every fixture is created and every pod Ready. */
   fixtures: DeployedFixtures | undefined;
+  /** The run's pods and Services as the checks left them (the report's picture), read by the first root `after`. */
+  reportObjects?: RunObjects | undefined;
   /** Skip reasons by check id, for JUnit and summary.json (mocha's own skip carries no reason). */
   readonly skipReasons: Map<string, string>;
   /** How long each check's body ran, by id (checks run together, so mocha's own durations are waits). */
