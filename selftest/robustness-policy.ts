@@ -3,16 +3,18 @@
 // says) beside its legitimate counterpart, which must work (a refusal alone proves nothing); then the whole suite runs
 // --strict under that identity. Attempts whose success would harm the cluster (a privileged or hostPath pod, a
 // deletecollection in kube-system) are server-side dry runs: admission runs on them exactly as on real requests.
-// Everything applied is removed at the end, checked by name (other runs may share the cluster).
+// Everything applied is removed at the end, checked by name (other runs may share the cluster, so not by a snapshot).
 import { join } from 'node:path';
 import { projectDir } from '../cluster/lib/paths.ts';
 import { IMAGE_SETTINGS } from '../support/config.ts';
 import { newRunId, runNamespaceNames, namespaceManifests } from '../support/namespace.ts';
+import { kindNetworkContainers } from './leaks.ts';
 import {
   clusterAccess,
   describeRun,
   expectCode,
   kubectl,
+  runOf,
   runSuite,
   withTempDir,
   writeKubeconfig,
@@ -82,6 +84,7 @@ export function policyCases(target: RobustnessTarget): RobustnessCase[] {
           const privilegedMain = namespaceManifests(runNamespaceNames(newRunId())).host;
           privilegedMain.metadata = { ...privilegedMain.metadata, name: privilegedMain.metadata?.name?.replace(/-host$/, '') ?? '' };
           const mine = [own.main, own.host, victim, stray.metadata.name ?? '', privilegedMain.metadata.name ?? ''];
+          const clients: string[] = []; // the run's off-cluster client container
           const started = Date.now();
           try {
             await admin(['apply', ...MANIFESTS]);
@@ -141,6 +144,13 @@ export function policyCases(target: RobustnessTarget): RobustnessCase[] {
             // the -host namespace's legitimate pod: host network, nothing more
             const hostNetwork = podJson('hostnet', own.host, { hostNetwork: true }, RESTRICTED_CONTAINER);
             await sa(['create', '--dry-run=server', '-f', '-'], hostNetwork);
+            const rootHostNetwork = JSON.stringify({
+              apiVersion: 'v1',
+              kind: 'Pod',
+              metadata: { name: 'root-hostnet', namespace: own.host },
+              spec: { hostNetwork: true, containers: [{ name: 'agnhost', image: IMAGE_SETTINGS.agnhost.default, args: ['pause'] }] },
+            });
+            seen.push(await refused(`a hostNetwork pod as root with default capabilities in ${own.host}`, POLICY, sa(['create', '--dry-run=server', '-f', '-'], rootHostNetwork)));
             seen.push(await refused('a hostNetwork pod in someone else\'s dsc- namespace', POLICY, sa(['create', '--dry-run=server', '-f', '-'], hostNetwork.replaceAll(`"${own.host}"`, `"${victim}"`))));
 
             // Services
@@ -154,6 +164,9 @@ export function policyCases(target: RobustnessTarget): RobustnessCase[] {
             const probesTook = (Date.now() - started) / 1000;
 
             const r = await runSuite({ args: ['--strict', '--reports-dir', join(dir, 'reports')], env: { KUBECONFIG: file }, timeoutMs: 240_000 });
+            const run = runOf(r.stdout);
+            if (run) mine.push(run.main, run.host);
+            if (run) clients.push(`dsc-offcluster-${run.runId}`);
             expectCode(r, 0);
             const hidden = r.stdout.split('\n').find((text) => text.startsWith('Not visible to this identity'));
             if (hidden) throw new Error(`the ServiceAccount misses optional permissions: ${hidden}; ${describeRun(r)}`);
@@ -162,25 +175,30 @@ export function policyCases(target: RobustnessTarget): RobustnessCase[] {
               `policy in effect ${effectiveAfter.toFixed(1)} s after apply`,
               `as ${ACCOUNT}: created ${own.main} (restricted) and ${own.host} (privileged), exec there answered "${echoed}", a restricted pod, a Service and a hostNetwork pod in -host (dry run) admitted, deleted its own namespaces`,
               `refused: ${seen.join(' | ')}`,
-              `probes ${probesTook.toFixed(1)} s; then the suite (${r.seconds.toFixed(1)} s): ${verdict}`,
+              `probes ${probesTook.toFixed(1)} s; then the suite (run ${run?.runId ?? '?'}, ${r.seconds.toFixed(1)} s): ${verdict}`,
+              // only returned once the cleanup below found nothing left
+              'left nothing (namespaces, off-cluster container, RBAC objects, policy and binding)',
             ].join('; ');
           } finally {
             await admin(['delete', 'namespace', ...mine, '--ignore-not-found', '--wait=false']).catch(() => '');
             await admin(['delete', ...MANIFESTS, '--ignore-not-found', '--wait=true', '--timeout=90s']).catch(() => '');
-            await leftBehind(admin, mine);
+            await leftBehind(admin, mine, clients);
           }
         }),
     },
   ];
 }
 
-/** Throws naming whatever of the case's namespaces, rbac.yaml and policy.yaml still exists (namespaces get 60 s). */
-async function leftBehind(admin: (args: readonly string[]) => Promise<string>, namespaces: readonly string[]): Promise<void> {
+/** Throws naming whatever of the case's (and its run's) namespaces and containers, rbac.yaml and policy.yaml still
+ * exists after a bounded wait (namespace deletion takes seconds). */
+async function leftBehind(admin: (args: readonly string[]) => Promise<string>, namespaces: readonly string[], containers: readonly string[]): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
+    const onKind = kindNetworkContainers();
     const left = [
       ...(await admin(['get', 'namespace', ...namespaces, '--ignore-not-found', '-o', 'name'])).split('\n'),
       ...(await admin(['get', ...MANIFESTS, '--ignore-not-found', '-o', 'name'])).split('\n'),
+      ...containers.filter((name) => onKind.has(name)).map((name) => `container ${name} on the kind network`),
     ].filter(Boolean);
     if (left.length === 0) return;
     if (Date.now() > deadline) throw new Error(`left behind: ${left.join(', ')}`);

@@ -255,7 +255,7 @@ function randomSuffix(): string {
 }
 
 /** "run abc (namespaces dsc-abc, dsc-abc-host)" from the header. */
-function runOf(stdout: string): { runId: string; main: string; host: string } | undefined {
+export function runOf(stdout: string): { runId: string; main: string; host: string } | undefined {
   const match = /: run (\S+) \(namespaces (\S+), (\S+)\)/.exec(stdout);
   return match?.[1] && match[2] && match[3] ? { runId: match[1], main: match[2], host: match[3] } : undefined;
 }
