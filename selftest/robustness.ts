@@ -1,6 +1,6 @@
 // Robustness cases (issue 5), run by selftest against the dual-stack (IPv4 primary) cluster of the matrix: signals at
 // several phases, the start-of-run sweep, exit codes, one clear line for every bad input, two runs at once, least
-// privilege (deploy/rbac.yaml), Pod Security; plus the Node-version cases of the tool phase. Each case returns a
+// privilege (deploy/rbac.yaml + deploy/policy.yaml: robustness-policy.ts), Pod Security; plus the Node-version cases of the tool phase. Each case returns a
 // detail line or throws with what it observed. The suite is spawned as package.json's `test` script spells it (the
 // process `npm test` starts: `node --import tsx bin/dualstack-conformance.ts`) in its own process group, so a signal
 // reaches exactly it and the group shows whether the whole tree exited.
@@ -17,6 +17,7 @@ import { projectDir } from '../cluster/lib/paths.ts';
 import { kindNetworkContainers, leaksSince, snapshot } from './leaks.ts';
 import { exposureCases } from './robustness-exposure.ts';
 import { kubectlBinary } from '../cluster/lib/paths.ts';
+import { policyCases } from './robustness-policy.ts';
 
 export interface RobustnessCase {
   readonly name: string;
@@ -219,12 +220,12 @@ export async function nothingLeaked(kubeconfig: string, before: Awaited<ReturnTy
   if (leaks.length > 0) throw new Error(leaks.join('; '));
 }
 
-interface ClusterAccess {
+export interface ClusterAccess {
   server: string;
   caData: string | undefined;
 }
 
-async function clusterAccess(kubeconfig: string): Promise<ClusterAccess> {
+export async function clusterAccess(kubeconfig: string): Promise<ClusterAccess> {
   const view = JSON.parse(await kubectl(kubeconfig, ['config', 'view', '--raw', '--minify', '-o', 'json'])) as {
     clusters: { cluster: { server: string; 'certificate-authority-data'?: string } }[];
   };
@@ -234,7 +235,7 @@ async function clusterAccess(kubeconfig: string): Promise<ClusterAccess> {
 }
 
 /** A kubeconfig (JSON is YAML) for a server and a bearer token. */
-function writeKubeconfig(file: string, server: string, token: string, caData: string | undefined, contextName = 'selftest'): string {
+export function writeKubeconfig(file: string, server: string, token: string, caData: string | undefined, contextName = 'selftest'): string {
   const cluster: Record<string, unknown> = { server };
   if (caData) cluster['certificate-authority-data'] = caData;
   else cluster['insecure-skip-tls-verify'] = true;
@@ -537,31 +538,7 @@ export function robustnessCases(target: RobustnessTarget): RobustnessCase[] {
         }),
     },
 
-    {
-      name: 'least privilege: the suite passes (--strict) under deploy/rbac.yaml',
-      fn: () =>
-        withTempDir('rbac', async (dir) => {
-          const manifest = join(projectDir, 'deploy', 'rbac.yaml');
-          const before = await snapshot(kubeconfig);
-          try {
-            await kubectl(kubeconfig, ['apply', '-f', manifest]);
-            const token = (
-              await kubectl(kubeconfig, ['-n', 'dualstack-conformance', 'create', 'token', 'dualstack-conformance', '--duration', '30m'])
-            ).trim();
-            const access = await clusterAccess(kubeconfig);
-            const file = writeKubeconfig(join(dir, 'kubeconfig'), access.server, token, access.caData, 'dualstack-conformance-sa');
-            const r = await runSuite({ args: ['--strict', '--reports-dir', join(dir, 'reports')], env: { KUBECONFIG: file }, timeoutMs: 240_000 });
-            expectCode(r, 0);
-            const hidden = r.stdout.split('\n').find((text) => text.startsWith('Not visible to this identity'));
-            if (hidden) throw new Error(`the ServiceAccount misses optional permissions: ${hidden}`);
-            const verdict = r.stdout.split('\n').find((text) => /^(PARTIAL )?PASSED/.test(text)) ?? '';
-            return `as system:serviceaccount:dualstack-conformance:dualstack-conformance: ${verdict}`;
-          } finally {
-            await kubectl(kubeconfig, ['delete', '-f', manifest, '--ignore-not-found', '--wait=true', '--timeout=90s']).catch(() => '');
-            await nothingLeaked(kubeconfig, before);
-          }
-        }),
-    },
+    ...policyCases(target),
 
     {
       name: 'Pod Security: the main namespace enforces restricted and admits every pod; only -host is privileged',
