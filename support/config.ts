@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CAPABILITY_DESCRIPTIONS, type Capability } from './checks.ts';
 import { ConfigurationError } from './errors.ts';
+import { imageReferenceError, parseImageReference } from './image-ref.ts';
 import { parseFamilySlug, type IpFamily } from './ip.ts';
 import { loadTimeouts, type Timeouts } from './timeouts.ts';
 
@@ -145,11 +146,11 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   if (values.help) return { action: 'help' };
 
   const images: Images = {
-    agnhost: nonEmpty(values['agnhost-image'], '--agnhost-image') ?? nonEmpty(env.DSC_AGNHOST_IMAGE, 'DSC_AGNHOST_IMAGE') ?? IMAGE_SETTINGS.agnhost.default,
-    busybox: nonEmpty(values['busybox-image'], '--busybox-image') ?? nonEmpty(env.DSC_BUSYBOX_IMAGE, 'DSC_BUSYBOX_IMAGE') ?? IMAGE_SETTINGS.busybox.default,
+    agnhost: imageOption(values['agnhost-image'], '--agnhost-image') ?? imageOption(env.DSC_AGNHOST_IMAGE, 'DSC_AGNHOST_IMAGE') ?? IMAGE_SETTINGS.agnhost.default,
+    busybox: imageOption(values['busybox-image'], '--busybox-image') ?? imageOption(env.DSC_BUSYBOX_IMAGE, 'DSC_BUSYBOX_IMAGE') ?? IMAGE_SETTINGS.busybox.default,
   };
   const offclusterImage =
-    nonEmpty(values['offcluster-image'], '--offcluster-image') ?? nonEmpty(env.DSC_OFFCLUSTER_IMAGE, 'DSC_OFFCLUSTER_IMAGE') ?? images.agnhost;
+    imageOption(values['offcluster-image'], '--offcluster-image') ?? imageOption(env.DSC_OFFCLUSTER_IMAGE, 'DSC_OFFCLUSTER_IMAGE') ?? images.agnhost;
   if (values['print-images']) return { action: 'print-images', images, list: imagesToPrint(images, offclusterImage) };
 
   let family: IpFamily | undefined;
@@ -204,6 +205,18 @@ function nonEmpty(value: string | undefined, name: string): string | undefined {
   if (value === undefined) return undefined;
   if (value.trim() === '') throw new ConfigurationError(`${name} is empty`);
   return value.trim();
+}
+
+/**
+ * An image option, parsed as a reference as given (not trimmed: a stray space or newline is an error, not silently
+ * repaired); undefined when unset. An empty value keeps its own message.
+ */
+export function imageOption(value: string | undefined, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === '') throw new ConfigurationError(`${name} is empty`);
+  const parsed = parseImageReference(value);
+  if (parsed.problem !== undefined) throw new ConfigurationError(imageReferenceError(name, value, parsed.problem));
+  return value;
 }
 
 /** `--absent a,b --absent c`: capability names, each checked against the catalog's. */
