@@ -103,7 +103,7 @@ Off-cluster client (a container on a docker network; probes node and LoadBalance
                            containers on, as with kind; without one, off-cluster checks are skipped)
   --offcluster-image <ref> or DSC_OFFCLUSTER_IMAGE; an image with sh, wget, timeout and nslookup, pulled when
                            not in this host's docker (default: the agnhost image)
-Images (defaults are upstream names; mirror them with --print-images):
+Images (references host[:port]/path[:tag][@sha256:<64 hex>]; defaults are upstream names; mirror them with --print-images):
   --agnhost-image <ref>    or DSC_AGNHOST_IMAGE
   --busybox-image <ref>    or DSC_BUSYBOX_IMAGE
   --print-images           print the images the suite runs (off-cluster client included), one per line, and exit
@@ -111,6 +111,8 @@ Output:
   --reports-dir <dir>      HTML, JUnit XML and summary.json (default: reports/)
   --keep-on-failure        keep the run's namespaces when a check failed
 Timeouts: DSC_TIMEOUT_<NAME>=<duration> (e.g. DSC_TIMEOUT_POD_READY=60s); see docs/timeouts.md.
+Sweep: leftovers of killed runs past their expiry are deleted at start; DSC_SWEEP_OLDER_THAN=<duration>|off
+(default 1h, at least 10m) ages what older versions left without an expiry; see docs/cli.md.
 Exit codes: 0 passed (or allowed skips), 1 a check or cleanup failed, 2 configuration or pre-flight error or no
 check selected, 130/143 interrupted by SIGINT/SIGTERM.`;
 
