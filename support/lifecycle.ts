@@ -97,10 +97,9 @@ export async function prepareRun(options: PrepareOptions): Promise<Run | undefin
   // Leftovers of killed runs, before this run creates its own namespaces; judged and stamped in the server's time.
   const now = await serverNow(clients, config.timeouts.apiRequest);
   const expiresAt = now.ms === undefined ? undefined : new Date(now.ms + runTtlMs(config.timeouts));
-  const [sweep, containerSweep] = await Promise.all([
-    sweepStaleNamespaces(clients, sweepOlderThan, now, config.timeouts.apiRequest),
-    sweepOffclusterContainers(config, sweepOlderThan),
-  ]);
+  // Loading docker's client takes a second or so: that half goes on behind discovery and is awaited for the header.
+  const containerSweep = sweepOffclusterContainers(config, sweepOlderThan);
+  const sweep = await sweepStaleNamespaces(clients, sweepOlderThan, now, config.timeouts.apiRequest);
   if (currentInterruption()) return undefined;
 
   const namespaces = runNamespaceNames(newRunId());
@@ -126,7 +125,7 @@ export async function prepareRun(options: PrepareOptions): Promise<Run | undefin
   };
   // A client image that cannot be had is a configuration error now, not a failure of every off-cluster check.
   const offclusterClient = await preflightOffclusterImage(run, options.selected);
-  for (const text of header(config, clients, namespaces, cluster, pre.missingOptional.map(describePermission), describeSweep(sweep, containerSweep, expiresAt), offclusterClient)) {
+  for (const text of header(config, clients, namespaces, cluster, pre.missingOptional.map(describePermission), describeSweep(sweep, await containerSweep, expiresAt), offclusterClient)) {
     options.print(text);
   }
   setRun(run);
