@@ -408,7 +408,8 @@ async function startClient(run: Run, network: { network: string; subnets: readon
   const runtimeHandle = await runtimeClient();
   const name = offclusterContainerName(run.namespaces.runId);
   await imageReady(run);
-  const now = await dockerNow(runtimeHandle);
+  // Without docker's time the container carries no expiry; a later sweep then ages it by its creation.
+  const now = await dockerNow(runtimeHandle).catch(() => undefined);
   const expiry: Record<string, string> = now === undefined ? {} : { [EXPIRES_AT_KEY]: new Date(now + runTtlMs(run.config.timeouts)).toISOString() };
   const image = offclusterImageOf(run.config);
   const { GenericContainer, Wait } = await import('testcontainers');
