@@ -1,5 +1,5 @@
 // Robustness cases of the start-of-run sweep (support/sweep.ts) against the real cluster and this host's docker: a run
-// started while another is in its exec phase, at the smallest threshold allowed, leaves the other run alone; what is
+// sweeping while another is in its exec phase, at the smallest threshold allowed, leaves the other run alone; what is
 // past its expiry (namespaces by the API server's time, the off-cluster container by docker's) goes, and nothing else
 // does. Every namespace and container these cases judge is created by the case itself and removed at its end.
 import { randomBytes } from 'node:crypto';
