@@ -17,6 +17,8 @@ import { projectDir } from '../cluster/lib/paths.ts';
 import { kindNetworkContainers, leaksSince, snapshot } from './leaks.ts';
 import { exposureCases } from './robustness-exposure.ts';
 import { kubectlBinary } from '../cluster/lib/paths.ts';
+import { imageCases } from './robustness-images.ts';
+import { sweepCases } from './robustness-sweep.ts';
 import { policyCases } from './robustness-policy.ts';
 
 export interface RobustnessCase {
@@ -142,7 +144,7 @@ export function expectCode(r: SuiteRun, want: number): void {
 const STACK_LINE = /^\s+at /m;
 
 /** Exit 2, no stack trace anywhere, and stderr holds exactly one line besides the phase markers: that line. */
-function expectOneLine(r: SuiteRun, mustContain: readonly string[]): string {
+export function expectOneLine(r: SuiteRun, mustContain: readonly string[]): string {
   expectCode(r, 2);
   if (STACK_LINE.test(r.stderr) || STACK_LINE.test(r.stdout)) throw new Error(`a stack trace was printed: ${describeRun(r)}`);
   const lines = r.stderr.split('\n').filter((text) => text.trim() !== '' && !/^phase=\S+$/.test(text));
@@ -171,7 +173,7 @@ async function processGroupGone(pgid: number, withinMs: number): Promise<void> {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export function execText(cmd: string, args: readonly string[], options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<string> {
   return new Promise((resolvePromise, reject) => {
@@ -195,7 +197,7 @@ export function kubectl(kubeconfig: string, args: readonly string[], input?: str
   return execText(kubectlBinary(), ['--kubeconfig', kubeconfig, ...args], input !== undefined ? { input } : {});
 }
 
-interface NamespaceInfo {
+export interface NamespaceInfo {
   name: string;
   labels: Record<string, string>;
   terminating: boolean;
@@ -208,7 +210,7 @@ async function suiteNamespaces(kubeconfig: string): Promise<NamespaceInfo[]> {
   return list.items.map((item) => ({ name: item.metadata.name, labels: item.metadata.labels ?? {}, terminating: item.metadata.deletionTimestamp !== undefined }));
 }
 
-async function namespaceExists(kubeconfig: string, name: string): Promise<NamespaceInfo | undefined> {
+export async function namespaceExists(kubeconfig: string, name: string): Promise<NamespaceInfo | undefined> {
   const out = await kubectl(kubeconfig, ['get', 'namespace', name, '--ignore-not-found', '-o', 'json']);
   if (out.trim() === '') return undefined;
   const item = JSON.parse(out) as { metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string } };
@@ -362,43 +364,7 @@ export function robustnessCases(target: RobustnessTarget): RobustnessCase[] {
     interrupt('SIGTERM', 'create'),
     interrupt('SIGTERM', 'wait'),
 
-    {
-      name: 'start-of-run sweep deletes stale labelled namespaces, keeps fresh ones, reports it in the header',
-      fn: async () => {
-        const suffix = randomSuffix();
-        const stale = `dsc-stale-${suffix}`;
-        const fresh = `dsc-fresh-${suffix}`;
-        const manifest = (name: string): string =>
-          JSON.stringify({
-            apiVersion: 'v1',
-            kind: 'Namespace',
-            metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'dualstack-conformance', [RUN_ID_LABEL]: name.slice(4) } },
-          });
-        try {
-          await kubectl(kubeconfig, ['create', '-f', '-'], manifest(stale));
-          // Older than the threshold below by the time the run sweeps; the fresh one stays well under it.
-          await sleep(24_000);
-          await kubectl(kubeconfig, ['create', '-f', '-'], manifest(fresh));
-          const r = await withTempDir('sweep', (reports) =>
-            runSuite({ args: ['--grep', '[node.podcidr.first]', '--reports-dir', reports], env: { ...env, DSC_SWEEP_OLDER_THAN: '20s' }, timeoutMs: 180_000 }),
-          );
-          expectCode(r, 0);
-          const header = r.stdout.split('\n').find((text) => text.startsWith('Sweep: '));
-          if (!header) throw new Error(`no "Sweep:" line in the header; ${describeRun(r)}`);
-          if (!header.includes(stale) || header.includes(fresh)) throw new Error(`the sweep line should name ${stale} and not ${fresh}: ${header}`);
-          const deadline = Date.now() + 60_000;
-          while ((await namespaceExists(kubeconfig, stale)) !== undefined) {
-            if (Date.now() > deadline) throw new Error(`${stale} still exists 60 s after the run`);
-            await sleep(1_000);
-          }
-          const kept = await namespaceExists(kubeconfig, fresh);
-          if (!kept || kept.terminating) throw new Error(`${fresh} (younger than the threshold) was deleted`);
-          return header;
-        } finally {
-          await kubectl(kubeconfig, ['delete', 'namespace', stale, fresh, '--ignore-not-found', '--wait=true', '--timeout=60s']).catch(() => '');
-        }
-      },
-    },
+    ...sweepCases(target),
 
     {
       name: 'exit 2: zero checks selected (--grep matching nothing)',
@@ -515,6 +481,7 @@ export function robustnessCases(target: RobustnessTarget): RobustnessCase[] {
           'DSC_BUSYBOX_IMAGE',
         ]),
     },
+    ...imageCases(target),
 
     {
       name: 'two runs at once against the same cluster both pass, with no shared names',

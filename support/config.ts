@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CAPABILITY_DESCRIPTIONS, type Capability } from './checks.ts';
 import { ConfigurationError } from './errors.ts';
+import { imageReferenceError, parseImageReference } from './image-ref.ts';
 import { parseFamilySlug, type IpFamily } from './ip.ts';
 import { loadTimeouts, type Timeouts } from './timeouts.ts';
 
@@ -111,7 +112,7 @@ Off-cluster client (a container on a docker network; probes node and LoadBalance
                            containers on, as with kind; without one, off-cluster checks are skipped)
   --offcluster-image <ref> or DSC_OFFCLUSTER_IMAGE; an image with sh, wget, timeout and nslookup, pulled when
                            not in this host's docker (default: the agnhost image)
-Images (defaults are upstream names; mirror them with --print-images):
+Images (references host[:port]/path[:tag][@sha256:<64 hex>]; defaults are upstream names; mirror them with --print-images):
   --agnhost-image <ref>    or DSC_AGNHOST_IMAGE
   --busybox-image <ref>    or DSC_BUSYBOX_IMAGE
   --print-images           print the images the suite runs (off-cluster client included), one per line, and exit
@@ -122,6 +123,8 @@ Output:
   --reports-dir <dir>      HTML, JUnit XML and summary.json (default: reports/)
   --keep-on-failure        keep the run's namespaces when a check failed (not the LoadBalancer Services)
 Timeouts: DSC_TIMEOUT_<NAME>=<duration> (e.g. DSC_TIMEOUT_POD_READY=60s); see docs/timeouts.md.
+Sweep: leftovers of killed runs past their expiry are deleted at start; DSC_SWEEP_OLDER_THAN=<duration>|off
+(default 1h, at least 10m) ages what older versions left without an expiry; see docs/cli.md.
 Exit codes: 0 passed (or allowed skips), 1 a check or cleanup failed, 2 configuration or pre-flight error or no
 check selected, 130/143 interrupted by SIGINT/SIGTERM.`;
 
@@ -165,11 +168,11 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   if (values.json) throw new ConfigurationError('--json goes with --list');
 
   const images: Images = {
-    agnhost: nonEmpty(values['agnhost-image'], '--agnhost-image') ?? nonEmpty(env.DSC_AGNHOST_IMAGE, 'DSC_AGNHOST_IMAGE') ?? IMAGE_SETTINGS.agnhost.default,
-    busybox: nonEmpty(values['busybox-image'], '--busybox-image') ?? nonEmpty(env.DSC_BUSYBOX_IMAGE, 'DSC_BUSYBOX_IMAGE') ?? IMAGE_SETTINGS.busybox.default,
+    agnhost: imageOption(values['agnhost-image'], '--agnhost-image') ?? imageOption(env.DSC_AGNHOST_IMAGE, 'DSC_AGNHOST_IMAGE') ?? IMAGE_SETTINGS.agnhost.default,
+    busybox: imageOption(values['busybox-image'], '--busybox-image') ?? imageOption(env.DSC_BUSYBOX_IMAGE, 'DSC_BUSYBOX_IMAGE') ?? IMAGE_SETTINGS.busybox.default,
   };
   const offclusterImage =
-    nonEmpty(values['offcluster-image'], '--offcluster-image') ?? nonEmpty(env.DSC_OFFCLUSTER_IMAGE, 'DSC_OFFCLUSTER_IMAGE') ?? images.agnhost;
+    imageOption(values['offcluster-image'], '--offcluster-image') ?? imageOption(env.DSC_OFFCLUSTER_IMAGE, 'DSC_OFFCLUSTER_IMAGE') ?? images.agnhost;
   if (values['print-images']) return { action: 'print-images', images, list: imagesToPrint(images, offclusterImage) };
 
   let family: IpFamily | undefined;
@@ -230,6 +233,18 @@ function nonEmpty(value: string | undefined, name: string): string | undefined {
   if (value === undefined) return undefined;
   if (value.trim() === '') throw new ConfigurationError(`${name} is empty`);
   return value.trim();
+}
+
+/**
+ * An image option, parsed as a reference as given (not trimmed: a stray space or newline is an error, not silently
+ * repaired); undefined when unset. An empty value keeps its own message.
+ */
+export function imageOption(value: string | undefined, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === '') throw new ConfigurationError(`${name} is empty`);
+  const parsed = parseImageReference(value);
+  if (parsed.problem !== undefined) throw new ConfigurationError(imageReferenceError(name, value, parsed.problem));
+  return value;
 }
 
 /** `--absent a,b --absent c`: capability names, each checked against the catalog's. */

@@ -15,11 +15,11 @@ import { describePermission, kubeconfigFiles, loadKubeConfig, makeClients, prefl
 import { declaredLbProvider, describeLbProvider } from './loadbalancer.ts';
 import { PROJECT_ROOT } from './mocharc.ts';
 import { createRunNamespaces, newRunId, runNamespaceNames, type RunNamespaces } from './namespace.ts';
-import { preflightOffclusterImage, warmOffcluster } from './offcluster.ts';
+import { preflightOffclusterImage, sweepOffclusterContainers, warmOffcluster } from './offcluster.ts';
 import { exitCodeOfSignal } from './outcome.ts';
 import { phase } from './phase.ts';
 import { currentSelection, setRun, type Run } from './run.ts';
-import { describeSweep, sweepStaleNamespaces, sweepThreshold } from './sweep.ts';
+import { describeSweep, runTtlMs, serverNow, sweepStaleNamespaces, sweepThreshold } from './sweep.ts';
 import { interruptWaits } from './wait.ts';
 
 export const SUITE = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
@@ -94,12 +94,16 @@ export async function prepareRun(options: PrepareOptions): Promise<Run | undefin
   phase('preflight');
   const clients = makeClients(loadKubeConfig(options.kubeconfigFiles, options.context));
   const pre = await preflight(clients, config.timeouts.apiRequest);
-  // Leftovers of killed runs, before this run creates its own namespaces.
-  const sweep = await sweepStaleNamespaces(clients, sweepOlderThan, config.timeouts.apiRequest);
+  // Leftovers of killed runs, before this run creates its own namespaces; judged and stamped in the server's time.
+  const now = await serverNow(clients, config.timeouts.apiRequest);
+  const expiresAt = now.ms === undefined ? undefined : new Date(now.ms + runTtlMs(config.timeouts));
+  // Loading docker's client takes a second or so: that half goes on behind discovery and is awaited for the header.
+  const containerSweep = sweepOffclusterContainers(config, sweepOlderThan);
+  const sweep = await sweepStaleNamespaces(clients, sweepOlderThan, now, config.timeouts.apiRequest);
   if (currentInterruption()) return undefined;
 
   const namespaces = runNamespaceNames(newRunId());
-  await createRunNamespaces(clients, namespaces, cleanup, config.timeouts.namespaceDeletion, config.timeouts.apiRequest);
+  await createRunNamespaces(clients, namespaces, cleanup, config.timeouts.namespaceDeletion, config.timeouts.apiRequest, expiresAt);
   phase('discover');
   const cluster = await discoverCluster({
     clients,
@@ -121,7 +125,7 @@ export async function prepareRun(options: PrepareOptions): Promise<Run | undefin
   };
   // A client image that cannot be had is a configuration error now, not a failure of every off-cluster check.
   const offclusterClient = await preflightOffclusterImage(run, options.selected);
-  for (const text of header(config, clients, namespaces, cluster, pre.missingOptional.map(describePermission), describeSweep(sweep), offclusterClient)) {
+  for (const text of header(config, clients, namespaces, cluster, pre.missingOptional.map(describePermission), describeSweep(sweep, await containerSweep, expiresAt), offclusterClient)) {
     options.print(text);
   }
   setRun(run);

@@ -1,6 +1,7 @@
 // Two namespaces per run, in the manner of the Kubernetes e2e framework: generated names, labels saying who made
 // them and for which run, Pod Security `restricted` enforced on the main one and `privileged` only on `<run>-host`
-// (hostNetwork pods). Deletion is registered before creation.
+// (hostNetwork pods), and an annotation saying until when the run may use them (support/sweep.ts). Deletion is
+// registered before creation.
 import { randomBytes } from 'node:crypto';
 import type { V1Namespace } from '@kubernetes/client-node';
 import type { CleanupRegistry } from './cleanup.ts';
@@ -11,6 +12,8 @@ import { waitFor } from './wait.ts';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'dualstack-conformance';
 export const RUN_ID_LABEL = 'dualstack-conformance/run-id';
+/** RFC 3339 instant after which the sweep may delete the object: an annotation on namespaces, a label on containers. */
+export const EXPIRES_AT_KEY = 'dualstack-conformance/expires-at';
 
 export interface RunNamespaces {
   readonly runId: string;
@@ -26,12 +29,18 @@ export function newRunId(): string {
   return [...randomBytes(8)].map((byte) => alphabet[byte % alphabet.length]).join('');
 }
 
+/** Exactly the names runNamespaceNames gives (an id of newRunId): nothing else is ever swept. */
+export function isRunNamespaceName(name: string): boolean {
+  return /^dsc-[a-z0-9]{8}(-host)?$/.test(name);
+}
+
 export function runNamespaceNames(runId: string): RunNamespaces {
   const main = `dsc-${runId}`;
   return { runId, main, host: `${main}-host` };
 }
 
-export function namespaceManifests(names: RunNamespaces): { main: V1Namespace; host: V1Namespace } {
+/** `expiresAt`: the API server's now plus the run's TTL; absent when the server's time is unknown. */
+export function namespaceManifests(names: RunNamespaces, expiresAt?: Date): { main: V1Namespace; host: V1Namespace } {
   const labels = (level: 'restricted' | 'privileged'): Record<string, string> => ({
     [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
     [RUN_ID_LABEL]: names.runId,
@@ -40,9 +49,10 @@ export function namespaceManifests(names: RunNamespaces): { main: V1Namespace; h
     'pod-security.kubernetes.io/warn': level,
     'pod-security.kubernetes.io/audit': level,
   });
+  const annotations = expiresAt ? { annotations: { [EXPIRES_AT_KEY]: expiresAt.toISOString() } } : {};
   return {
-    main: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: names.main, labels: labels('restricted') } },
-    host: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: names.host, labels: labels('privileged') } },
+    main: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: names.main, labels: labels('restricted'), ...annotations } },
+    host: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: names.host, labels: labels('privileged'), ...annotations } },
   };
 }
 
@@ -52,8 +62,9 @@ export async function createRunNamespaces(
   cleanup: CleanupRegistry,
   deletionTimeoutMs: number,
   requestTimeoutMs: number,
+  expiresAt?: Date,
 ): Promise<void> {
-  const { main, host } = namespaceManifests(names);
+  const { main, host } = namespaceManifests(names, expiresAt);
   const manifests = [main, host];
   const creations = new Map<string, Promise<unknown>>();
   // Registered before any request is sent, as one action deleting both namespaces concurrently (each deletion

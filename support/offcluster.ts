@@ -2,7 +2,8 @@
 // testcontainers, from which node and LoadBalancer addresses are probed the way a user outside the cluster reaches
 // them. Ryuk (testcontainers' reaper) cannot be pulled here, so it is disabled and cleanup is ours: the container
 // has a name derived from the run id, its removal is registered in the run's cleanup registry before it is created
-// (and so runs on SIGINT/SIGTERM too), and the root `after` hook stops it when the checks are done.
+// (and so runs on SIGINT/SIGTERM too), and the root `after` hook stops it when the checks are done. It is labelled
+// with an expiry in docker's own time, so the start-of-run sweep removes a killed run's container like its namespaces.
 // Off-cluster probes target only addresses inside the network's subnets and never the cluster's pod or Service
 // CIDRs (judgeOffclusterTarget).
 // The client image defaults to the agnhost image the fixtures run (config.ts), so every machine that runs the suite
@@ -18,7 +19,8 @@ import { ConfigurationError, describeError } from './errors.ts';
 import { nodeAddressing } from './families.ts';
 import type { HostnameResolution, HostnameResolver } from './loadbalancer.ts';
 import { cidrContains, familyOf, joinHostPort, parseCidr, parseIp, sameAddress, type IpFamily } from './ip.ts';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_ID_LABEL } from './namespace.ts';
+import { withTimeout } from './k8s.ts';
+import { EXPIRES_AT_KEY, MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_ID_LABEL } from './namespace.ts';
 import type { ProbeProtocol } from './expectations.ts';
 import {
   feedAnswers,
@@ -32,11 +34,17 @@ import {
   type ProbeOutcome,
 } from './probes.ts';
 import type { Run } from './run.ts';
+import { expiryOf, runTtlMs, type ContainerSweepResult } from './sweep.ts';
 import { formatDuration, timeoutEnvName } from './timeouts.ts';
 import { waitsInterrupted } from './wait.ts';
 
 export const OFFCLUSTER_ROLE_LABEL = 'dualstack-conformance/role';
+export const OFFCLUSTER_ROLE = 'offcluster-client';
 export const OFFCLUSTER_SOURCE_NAME = 'offcluster';
+
+export function offclusterContainerName(runId: string): string {
+  return `dsc-offcluster-${runId}`;
+}
 
 export type OffclusterNetwork =
   | { readonly available: true; readonly network: string; readonly subnets: readonly string[]; readonly how: string }
@@ -398,8 +406,11 @@ async function removeContainer(client: ContainerRuntimeClient, name: string): Pr
 
 async function startClient(run: Run, network: { network: string; subnets: readonly string[] }): Promise<{ client: OffclusterClient; started: StartedTestContainer }> {
   const runtimeHandle = await runtimeClient();
-  const name = `dsc-offcluster-${run.namespaces.runId}`;
+  const name = offclusterContainerName(run.namespaces.runId);
   await imageReady(run);
+  // Without docker's time the container carries no expiry; a later sweep then ages it by its creation.
+  const now = await dockerNow(runtimeHandle).catch(() => undefined);
+  const expiry: Record<string, string> = now === undefined ? {} : { [EXPIRES_AT_KEY]: new Date(now + runTtlMs(run.config.timeouts)).toISOString() };
   const image = offclusterImageOf(run.config);
   const { GenericContainer, Wait } = await import('testcontainers');
   // After SIGINT/SIGTERM the cleanup registry may already have run: create nothing any more.
@@ -407,7 +418,7 @@ async function startClient(run: Run, network: { network: string; subnets: readon
   const container = new GenericContainer(image)
     .withName(name)
     .withNetworkMode(network.network)
-    .withLabels({ [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [RUN_ID_LABEL]: run.namespaces.runId, [OFFCLUSTER_ROLE_LABEL]: 'offcluster-client' })
+    .withLabels({ [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [RUN_ID_LABEL]: run.namespaces.runId, [OFFCLUSTER_ROLE_LABEL]: OFFCLUSTER_ROLE, ...expiry })
     // The probes' tools, checked once here so a wrong --offcluster-image says so instead of failing each probe.
     .withWaitStrategy(Wait.forSuccessfulCommand('command -v wget && command -v timeout && command -v nslookup'))
     .withStartupTimeout(run.config.timeouts.offclusterStart);
@@ -431,6 +442,85 @@ async function startClient(run: Run, network: { network: string; subnets: readon
   const shown = [addresses.IPv4, addresses.IPv6].filter((address) => address !== undefined).join(', ') || 'no address';
   process.stdout.write(`    Off-cluster client: container ${name} (${image}) on docker network ${network.network} (${shown})\n`);
   return { client, started };
+}
+
+/** The docker daemon's clock (`SystemTime` of GET /info): expiries of containers are stamped and judged by it. */
+async function dockerNow(client: ContainerRuntimeClient): Promise<number | undefined> {
+  const info = (await client.container.dockerode.info()) as { SystemTime?: unknown };
+  return typeof info.SystemTime === 'string' ? parseRfc3339Loose(info.SystemTime) : undefined;
+}
+
+/** Docker's SystemTime has nanoseconds and the daemon's zone offset ("2026-11-27T23:49:35.696626111Z"). */
+function parseRfc3339Loose(text: string): number | undefined {
+  const ms = Date.parse(text.replace(/(\.\d{3})\d+/, '$1'));
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** A container as the sweep sees it (docker's list: `Names` with a leading "/", `Created` in seconds). */
+export interface ContainerView {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly createdMs: number | undefined;
+}
+
+/**
+ * Off-cluster client containers of killed runs: this suite's label and role, a name startClient gives, and an expiry
+ * (the label, else creation plus the threshold) before docker's now.
+ */
+export function leftoverContainers(containers: readonly ContainerView[], dockerNowMs: number, thresholdMs: number): string[] {
+  return containers
+    .filter((container) => container.labels[MANAGED_BY_LABEL] === MANAGED_BY_VALUE && container.labels[OFFCLUSTER_ROLE_LABEL] === OFFCLUSTER_ROLE)
+    .filter((container) => /^dsc-offcluster-[a-z0-9]{8}$/.test(container.name))
+    .filter((container) => {
+      const expiry = expiryOf(container.labels[EXPIRES_AT_KEY], container.createdMs, thresholdMs);
+      return expiry !== undefined && expiry < dockerNowMs;
+    })
+    .map((container) => container.name)
+    .sort();
+}
+
+/**
+ * The container half of the start-of-run sweep. Not looked for when the off-cluster network is declared absent (such
+ * a run never touches docker); without docker there is nothing of ours to remove.
+ */
+export async function sweepOffclusterContainers(config: Pick<RunConfig, 'absent' | 'timeouts'>, thresholdMs: number | undefined): Promise<ContainerSweepResult> {
+  if (thresholdMs === undefined) return { removed: [], failed: [] };
+  if (config.absent.includes('offcluster-network')) return { skipped: 'not looked for (--absent offcluster-network)', removed: [], failed: [] };
+  const bound = config.timeouts.apiRequest;
+  let client: ContainerRuntimeClient;
+  let now: number | undefined;
+  let listed: { Names?: string[]; Labels?: Record<string, string> | null; Created?: number }[];
+  try {
+    client = await withTimeout(runtimeClient(), bound, 'docker');
+    now = await withTimeout(dockerNow(client), bound, 'docker GET /info');
+    listed = await withTimeout(
+      client.container.dockerode.listContainers({ all: true, filters: { label: [`${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`, `${OFFCLUSTER_ROLE_LABEL}=${OFFCLUSTER_ROLE}`] } }),
+      bound,
+      'docker container list',
+    );
+  } catch (error) {
+    return { skipped: `none looked for (no docker: ${oneLine(describeError(error))})`, removed: [], failed: [] };
+  }
+  if (now === undefined) return { skipped: 'not judged (docker reports no SystemTime)', removed: [], failed: [] };
+  const views = listed.map((container) => ({
+    name: (container.Names?.[0] ?? '').replace(/^\//, ''),
+    labels: container.Labels ?? {},
+    createdMs: typeof container.Created === 'number' ? container.Created * 1000 : undefined,
+  }));
+  const outcomes = await Promise.all(
+    leftoverContainers(views, now, thresholdMs).map(async (name) => {
+      try {
+        await withTimeout(removeContainer(client, name), bound, `removal of container ${name}`);
+        return { name, error: undefined };
+      } catch (error) {
+        return { name, error: describeError(error) };
+      }
+    }),
+  );
+  return {
+    removed: outcomes.filter((o) => o.error === undefined).map((o) => o.name),
+    failed: outcomes.filter((o) => o.error !== undefined).map((o) => `${o.name} (${o.error ?? ''})`),
+  };
 }
 
 /** The run's client container, started once (concurrently with whatever asks first). */
