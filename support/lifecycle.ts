@@ -92,7 +92,7 @@ export async function prepareRun(options: PrepareOptions): Promise<Run | undefin
   const { config, cleanup } = options;
   const sweepOlderThan = sweepThreshold();
   phase('preflight');
-  const clients = makeClients(loadKubeConfig(options.kubeconfigFiles, options.context));
+  const clients = makeClients(loadKubeConfig(options.kubeconfigFiles, options.context), config.timeouts.apiRequest);
   const pre = await preflight(clients, config.timeouts.apiRequest);
   // Leftovers of killed runs, before this run creates its own namespaces.
   const sweep = await sweepStaleNamespaces(clients, sweepOlderThan, config.timeouts.apiRequest);

@@ -4,7 +4,10 @@ import { ConfigurationError } from './errors.ts';
 
 /** Each bound with what it bounds; docs/timeouts.md is generated from this table. */
 export const TIMEOUT_TABLE = {
-  apiRequest: { defaultMs: 15_000, bounds: 'one API request during pre-flight (an API server that never answers must not hang the run)' },
+  apiRequest: {
+    defaultMs: 15_000,
+    bounds: 'every API request, and the opening handshake of every exec WebSocket (an API server that stops answering must not hang the run or its cleanup)',
+  },
   podReady: { defaultMs: 120_000, bounds: 'all fixture pods Running and Ready (images are preloaded; pulling them needs more)' },
   endpointSlices: { defaultMs: 60_000, bounds: "a Service's EndpointSlices listing every ready backend of a family" },
   probeAttempt: { defaultMs: 5_000, bounds: 'one exec of one probe command (wget, nslookup) inside a pod' },
