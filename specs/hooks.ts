@@ -9,16 +9,10 @@ import { CleanupRegistry } from '../support/cleanup.ts';
 import { deployFixtures } from '../support/deploy.ts';
 import { collectDiagnostics } from '../support/diagnostics.ts';
 import { describeError, InterruptedError } from '../support/errors.ts';
-import {
-  fixturesBackstopMs,
-  prepareRunUnderMocha,
-  setupBackstopMs,
-  tearDownRun,
-  teardownBackstopMs,
-  testBackstopMs,
-} from '../support/lifecycle.ts';
+import { fixturesBackstopMs, prepareRunUnderMocha, setupBackstopMs, teardownBackstopMs, testBackstopMs } from '../support/lifecycle.ts';
 import { stopOffclusterClient } from '../support/offcluster.ts';
 import { currentSelection, runInProgress, type Run } from '../support/run.ts';
+import { tearDownRun } from '../support/teardown.ts';
 
 /** Set only when these hooks prepared the run (plain mocha): then they own its teardown. */
 let ownedCleanup: CleanupRegistry | undefined;

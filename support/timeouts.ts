@@ -17,6 +17,10 @@ export const TIMEOUT_TABLE = {
   loadBalancer: { defaultMs: 30_000, bounds: 'a LoadBalancer Service getting an external IP; also the probe that detects an LB provider' },
   offclusterStart: { defaultMs: 60_000, bounds: 'the off-cluster client container starting on the docker network (its image pulled first where the host lacks it)' },
   namespaceDeletion: { defaultMs: 120_000, bounds: 'a run namespace disappearing after deletion' },
+  cleanup: {
+    defaultMs: 180_000,
+    bounds: "the whole cleanup (namespaces, off-cluster container); past it the run stops waiting, prints what is left and the command removing it, and exits",
+  },
   clusterUp: { defaultMs: 1_800_000, bounds: 'the embedded kind cluster coming up through `npm run cluster:up`' },
 } as const satisfies Record<string, { defaultMs: number; bounds: string }>;
 
