@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { CleanupRegistry } from '../support/cleanup.ts';
+import { parseCrashInjection } from '../support/crash-injection.ts';
+import { ConfigurationError } from '../support/errors.ts';
 import { kubectlArgsReaching } from '../support/lifecycle.ts';
 import { decideOutcome, EXIT } from '../support/outcome.ts';
 import { leftoverCommand, leftoverLines, shellQuote } from '../support/teardown.ts';
@@ -87,7 +89,7 @@ describe('cleanup registry: what is still pending, and a deadline', function () 
   });
 });
 
-describe('crash: exit code', function () {
+describe('crash: exit code and the test hook', function () {
   it('a crash is exit 2 (verdict error), outranked only by an interrupt', function () {
     const counts = { total: 54, passed: 10, failed: 2, skipped: 0, notRun: 42 };
     expect(decideOutcome({ counts, cleanupFailures: ['x'], configurationFailure: 'y', crash: 'TypeError: boom' })).to.deep.equal({
@@ -97,5 +99,15 @@ describe('crash: exit code', function () {
     });
     expect(EXIT.crash).to.equal(2);
     expect(decideOutcome({ counts, cleanupFailures: [], crash: 'TypeError: boom', interruptedBy: 'SIGTERM' }).exitCode).to.equal(143);
+  });
+
+  it('reads DSC_INJECT_CRASH=<phase>[:exception|:rejection] and refuses anything else', function () {
+    expect(parseCrashInjection(undefined)).to.equal(undefined);
+    expect(parseCrashInjection('')).to.equal(undefined);
+    expect(parseCrashInjection('exec')).to.deep.equal({ phase: 'exec', kind: 'exception' });
+    expect(parseCrashInjection('wait:rejection')).to.deep.equal({ phase: 'wait', kind: 'rejection' });
+    expect(() => parseCrashInjection('exce')).to.throw(ConfigurationError, 'DSC_INJECT_CRASH=exce is not <phase>');
+    expect(() => parseCrashInjection('exec:segfault')).to.throw(ConfigurationError, /phases: preflight, cluster-up/);
+    expect(() => parseCrashInjection('done')).to.throw(ConfigurationError);
   });
 });
