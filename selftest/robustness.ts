@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { projectDir } from '../cluster/lib/paths.ts';
 import { kindNetworkContainers, leaksSince, snapshot } from './leaks.ts';
+import { cleanupCases } from './robustness-cleanup.ts';
 import { kubectlBinary } from '../cluster/lib/paths.ts';
 
 export interface RobustnessCase {
@@ -161,7 +162,7 @@ function processGroupAlive(pgid: number): boolean {
   }
 }
 
-async function processGroupGone(pgid: number, withinMs: number): Promise<void> {
+export async function processGroupGone(pgid: number, withinMs: number): Promise<void> {
   const deadline = Date.now() + withinMs;
   while (processGroupAlive(pgid)) {
     if (Date.now() > deadline) throw new Error(`process group ${pgid} still has processes ${withinMs / 1000} s after the CLI exited`);
@@ -254,7 +255,7 @@ function randomSuffix(): string {
 }
 
 /** "run abc (namespaces dsc-abc, dsc-abc-host)" from the header. */
-function runOf(stdout: string): { runId: string; main: string; host: string } | undefined {
+export function runOf(stdout: string): { runId: string; main: string; host: string } | undefined {
   const match = /: run (\S+) \(namespaces (\S+), (\S+)\)/.exec(stdout);
   return match?.[1] && match[2] && match[3] ? { runId: match[1], main: match[2], host: match[3] } : undefined;
 }
@@ -590,6 +591,7 @@ export function robustnessCases(target: RobustnessTarget): RobustnessCase[] {
           return `${details.join('; ')}; the run passed (--strict)`;
         }),
     },
+    ...cleanupCases(target),
   ];
   return cases;
 }
