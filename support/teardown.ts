@@ -46,19 +46,24 @@ export function leftoverCommand(leftTarget: LeftoverTarget, places: ReadonlySet<
   return parts.join('; ');
 }
 
-/** The lines printed when a cleanup ends with something left: what, and the command removing it. None when nothing is. */
-export function leftoverLines(leftovers: readonly Leftover[], leftTarget: LeftoverTarget | undefined): string[] {
+/** What a cleanup left and the command removing it (for reports); empty when nothing is left. */
+export function leftoverSummary(leftovers: readonly Leftover[], leftTarget: LeftoverTarget | undefined): string[] {
   if (leftovers.length === 0) return [];
   const what = leftovers.map((leftover) => `${leftover.description} (${leftover.state})`).join('; ');
-  const lines = [`dualstack-conformance: left behind: ${what}`];
-  if (leftTarget) lines.push(`dualstack-conformance: remove it with: ${leftoverCommand(leftTarget, new Set(leftovers.map((leftover) => leftover.place)))}`);
-  return lines;
+  const command = leftTarget ? [`remove it with: ${leftoverCommand(leftTarget, new Set(leftovers.map((leftover) => leftover.place)))}`] : [];
+  return [`left behind: ${what}`, ...command];
 }
 
+/** The same, as printed on stderr when a cleanup ends with something left. */
+export function leftoverLines(leftovers: readonly Leftover[], leftTarget: LeftoverTarget | undefined): string[] {
+  return leftoverSummary(leftovers, leftTarget).map((text) => `dualstack-conformance: ${text}`);
+}
+
+/** Prints what the cleanup left (stderr); returns it for reports. */
 function printLeftovers(cleanup: CleanupRegistry): string[] {
-  const lines = leftoverLines(cleanup.leftovers(), target);
-  for (const text of lines) process.stderr.write(`${text}\n`);
-  return lines;
+  const left = cleanup.leftovers();
+  for (const text of leftoverLines(left, target)) process.stderr.write(`${text}\n`);
+  return leftoverSummary(left, target);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -135,11 +140,14 @@ export function handleInterrupts(options: InterruptOptions): void {
     })();
   };
 
-  const abandon = (signal: NodeJS.Signals, first: Ending): void => {
+  const abandon = (signal: NodeJS.Signals): void => {
     process.stderr.write(`\n${signal} received again: stopped waiting for the cleanup\n`);
-    const lines = printLeftovers(options.cleanup);
+    const left = printLeftovers(options.cleanup);
     try {
-      options.report?.(first, [`cleanup abandoned on a second ${signal}${lines.length > 0 ? `; ${lines.join('; ')}` : ''}`]);
+      // The signal ending the process decides its exit code, and the report says so.
+      options.report?.({ kind: 'signal', signal, exitCode: exitCodeOfSignal(signal) }, [
+        [`cleanup abandoned on a second ${signal}`, ...left].join('; '),
+      ]);
     } finally {
       phase('done');
       process.exit(exitCodeOfSignal(signal));
@@ -156,7 +164,7 @@ export function handleInterrupts(options: InterruptOptions): void {
       return;
     }
     if (ending.current.kind === 'signal' && Date.now() - ending.at < REPEAT_SIGNAL_GRACE_MS) return;
-    abandon(signal, ending.current);
+    abandon(signal);
   };
 
   const onCrash = (error: unknown, origin: 'uncaught exception' | 'unhandled rejection'): void => {

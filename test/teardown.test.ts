@@ -4,7 +4,7 @@ import { parseCrashInjection } from '../support/crash-injection.ts';
 import { ConfigurationError } from '../support/errors.ts';
 import { kubectlArgsReaching } from '../support/lifecycle.ts';
 import { decideOutcome, EXIT } from '../support/outcome.ts';
-import { leftoverCommand, leftoverLines, shellQuote } from '../support/teardown.ts';
+import { leftoverCommand, leftoverLines, leftoverSummary, shellQuote } from '../support/teardown.ts';
 
 const target = { runId: 'mz0jtla7', kubectlArgs: [] };
 
@@ -39,13 +39,15 @@ describe('teardown: what a run leaves behind and the command removing it', funct
 
   it('prints what is left with its state, then the command; nothing when nothing is left', function () {
     expect(leftoverLines([], target)).to.deep.equal([]);
-    const lines = leftoverLines(
-      [
-        { description: 'delete namespaces dsc-mz0jtla7 and dsc-mz0jtla7-host', place: 'cluster', state: 'running' },
-        { description: 'off-cluster client container dsc-offcluster-mz0jtla7', place: 'docker', state: 'not started' },
-      ],
-      target,
-    );
+    const left = [
+      { description: 'delete namespaces dsc-mz0jtla7 and dsc-mz0jtla7-host', place: 'cluster', state: 'running' },
+      { description: 'off-cluster client container dsc-offcluster-mz0jtla7', place: 'docker', state: 'not started' },
+    ] as const;
+    // Reports carry the same without the tool's prefix; with no run id yet, there is no command.
+    expect(leftoverSummary(left, undefined)).to.deep.equal([
+      'left behind: delete namespaces dsc-mz0jtla7 and dsc-mz0jtla7-host (running); off-cluster client container dsc-offcluster-mz0jtla7 (not started)',
+    ]);
+    const lines = leftoverLines(left, target);
     expect(lines).to.deep.equal([
       'dualstack-conformance: left behind: delete namespaces dsc-mz0jtla7 and dsc-mz0jtla7-host (running); off-cluster client container dsc-offcluster-mz0jtla7 (not started)',
       'dualstack-conformance: remove it with: kubectl delete namespace -l dualstack-conformance/run-id=mz0jtla7; ' +
