@@ -271,7 +271,7 @@ async function closedPort(): Promise<number> {
 }
 
 /** A TCP listener on 127.0.0.1 that accepts connections and never answers. */
-async function silentServer(): Promise<{ port: number; close: () => Promise<void> }> {
+export async function silentServer(): Promise<{ port: number; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);

@@ -71,15 +71,18 @@ function printLeftovers(cleanup: CleanupRegistry): string[] {
 
 /**
  * Runs the cleanup registry (once; later calls share it), waiting at most the cleanup deadline; one line per failed
- * action, plus one when the deadline passed. Anything left is printed (stderr) with the command removing it.
+ * action, plus one naming what is left and the command removing it (also printed on stderr), with the deadline when
+ * it passed.
  */
 export async function tearDownRun(cleanup: CleanupRegistry): Promise<string[]> {
   phase('cleanup');
   const deadlineMs = currentSelection().config.timeouts.cleanup;
   const result = await cleanup.runWithin(deadlineMs);
   const failures = [...result.failures];
-  if (!result.finished) failures.push(`cleanup did not finish within ${formatDuration(deadlineMs)} (${timeoutEnvName('cleanup')}); stopped waiting`);
-  printLeftovers(cleanup);
+  // Reports carry what is left and the command too (summary.json's cleanupFailures).
+  const left = printLeftovers(cleanup);
+  if (!result.finished) failures.push([`cleanup did not finish within ${formatDuration(deadlineMs)} (${timeoutEnvName('cleanup')}); stopped waiting`, ...left].join('; '));
+  else if (left.length > 0) failures.push(left.join('; '));
   return failures;
 }
 

@@ -1,28 +1,10 @@
-import { createServer, type Server, type Socket } from 'node:net';
 import { CoreV1Api, Exec, KubeConfig } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { boundedKubeConfig, describeRequest, didNotAnswer } from '../support/bounded-kubeconfig.ts';
 import { TimeoutError } from '../support/errors.ts';
 import { makeClients } from '../support/k8s.ts';
-
-/** A TCP listener on 127.0.0.1 that accepts connections and never answers: an API server that stopped answering. */
-async function silentServer(): Promise<{ port: number; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return {
-    port: address.port,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+// An API server that stopped answering: accepts connections on 127.0.0.1, never answers.
+import { silentServer } from '../selftest/robustness.ts';
 
 function kubeConfigFor(server: string): KubeConfig {
   const kubeConfig = new KubeConfig();
