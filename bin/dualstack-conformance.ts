@@ -2,7 +2,8 @@
 // The suite's CLI (`npm test`). It drives mocha in-process through its programmatic API, because mocha's own CLI
 // exits with the failure count and its re-spawn loses signals; so this process owns exit codes and signals:
 //   0 every check passed or was skipped for an allowed reason; 1 a check or cleanup failed;
-//   2 configuration or pre-flight error, or zero checks selected; 130/143 interrupted by SIGINT/SIGTERM.
+//   2 configuration or pre-flight error, zero checks selected, or a crash (uncaught exception, unhandled rejection);
+//   130/143 interrupted by SIGINT/SIGTERM (support/teardown.ts: cleanup bounded, a second signal abandons it).
 // What runs is .mocharc.json's (spec files, root hooks, timeout), the same plain `mocha` runs; setup and teardown are
 // support/lifecycle.ts's, the same the root hooks use under plain mocha.
 //
@@ -19,17 +20,7 @@ import { nodeSelectionSummary, type ClusterInfo } from '../support/cluster.ts';
 import { parseCli, partialReason, USAGE, type RunConfig } from '../support/config.ts';
 import { ConfigurationError, describeError } from '../support/errors.ts';
 import { kubeconfigFiles, type Clients } from '../support/k8s.ts';
-import {
-  currentInterruption,
-  handleInterrupts,
-  prepareRun,
-  selectedChecks,
-  SUITE,
-  tearDownRun,
-  testBackstopMs,
-  unregisteredChecks,
-  type Interruption,
-} from '../support/lifecycle.ts';
+import { kubectlArgsReaching, prepareRun, selectedChecks, SUITE, testBackstopMs, unregisteredChecks } from '../support/lifecycle.ts';
 import { describeLbProvider } from '../support/loadbalancer.ts';
 import { loadRootHooks, loadSpecs, PROJECT_ROOT, readMocharc } from '../support/mocharc.ts';
 import { checkList, formatCheckList, selectionPattern } from '../support/listing.ts';
@@ -41,6 +32,7 @@ import { buildTopology } from '../support/report/topology.ts';
 import { countResults, ResultCollector, toJUnitXml, type CheckResult, type RunSummary } from '../support/results.ts';
 import { setSelection } from '../support/run.ts';
 import { sweepThreshold } from '../support/sweep.ts';
+import { currentInterruption, describeEnding, handleInterrupts, leftoverCommand, tearDownRun, type Ending } from '../support/teardown.ts';
 import { formatDuration } from '../support/timeouts.ts';
 
 const REPORT_FILES = ['dualstack-conformance.html', 'dualstack-conformance.json', 'junit.xml', 'summary.json'];
@@ -50,9 +42,9 @@ const state: {
   cleanup: CleanupRegistry;
   runner: Mocha.Runner | undefined;
   child: ChildProcess | undefined;
-  /** Writes the reports of an interrupted run, once checks have started. */
-  reportInterruption: ((interruption: Interruption, cleanupFailures: string[]) => void) | undefined;
-} = { cleanup: new CleanupRegistry(), runner: undefined, child: undefined, reportInterruption: undefined };
+  /** Writes the reports of a run a signal or a crash ended, once checks have started. */
+  reportEnding: ((ending: Ending, cleanupFailures: string[]) => void) | undefined;
+} = { cleanup: new CleanupRegistry(), runner: undefined, child: undefined, reportEnding: undefined };
 
 function line(text: string): void {
   process.stdout.write(`${text}\n`);
@@ -70,12 +62,12 @@ function exitWithError(error: unknown): never {
 function installSignalHandlers(): void {
   handleInterrupts({
     cleanup: state.cleanup,
-    stop: (interruption) => {
+    stop: (ending) => {
       state.runner?.abort();
       // cluster:up runs in its own process group (npm does not forward signals to its script): signal the group.
-      if (state.child?.pid !== undefined) process.kill(-state.child.pid, interruption.signal);
+      if (state.child?.pid !== undefined) process.kill(-state.child.pid, ending.kind === 'signal' ? ending.signal : 'SIGTERM');
     },
-    report: (interruption, failures) => state.reportInterruption?.(interruption, failures),
+    report: (ending, failures) => state.reportEnding?.(ending, failures),
   });
 }
 
@@ -244,10 +236,15 @@ async function main(): Promise<void> {
       topology: run.reportObjects && buildTopology({ nodes: cluster.selectedNodes, ...run.reportObjects, results: outcome.checks }),
     };
   };
-  state.reportInterruption = (interruption, cleanupFailures) => {
-    const checks = collector.results(`interrupted by ${interruption.signal}`);
-    const outcome = decideOutcome({ counts: countResults(checks), cleanupFailures, interruptedBy: interruption.signal });
-    writeReports(config, summarize({ ...outcome, checks, cleanupFailures, lbProvider: 'not decided (interrupted)' }));
+  state.reportEnding = (ending, cleanupFailures) => {
+    const reason = describeEnding(ending);
+    const checks = collector.results(ending.kind === 'signal' ? reason : `stopped by an internal error: ${reason}`);
+    const outcome = decideOutcome({
+      counts: countResults(checks),
+      cleanupFailures,
+      ...(ending.kind === 'signal' ? { interruptedBy: ending.signal } : { crash: reason }),
+    });
+    writeReports(config, summarize({ ...outcome, checks, cleanupFailures, lbProvider: `not decided (${ending.kind === 'signal' ? 'interrupted' : 'crashed'})` }));
   };
 
   let configurationFailure: string | undefined;
@@ -261,7 +258,7 @@ async function main(): Promise<void> {
       if (runnable.type === 'hook' && error instanceof ConfigurationError) configurationFailure = error.message;
     });
   });
-  if (currentInterruption()) return; // the signal handler cleans up, reports and exits
+  if (currentInterruption()) return; // the signal or crash handler cleans up, reports and exits
 
   const results = collector.results('the run stopped before it');
   const counts = countResults(results);
@@ -269,7 +266,7 @@ async function main(): Promise<void> {
   if (counts.failed + counts.notRun > 0 && config.keepOnFailure) {
     phase('cleanup');
     line(`Kept namespaces ${namespaces.main} and ${namespaces.host} (--keep-on-failure); delete them with:`);
-    line(`  kubectl delete namespace -l dualstack-conformance/run-id=${namespaces.runId}`);
+    line(`  ${leftoverCommand({ runId: namespaces.runId, kubectlArgs: kubectlArgsReaching(files, context) }, new Set(['cluster']))}`);
   } else {
     cleanupFailures = await tearDownRun(state.cleanup);
   }
@@ -315,7 +312,7 @@ function printVerdict(summary: RunSummary, results: readonly CheckResult[], repo
 
 main().catch((error: unknown) => {
   if (currentInterruption()) return;
-  // Anything that escaped before the run started: clean up what exists, then one line and exit 2.
-  void state.cleanup.runAll().then(() => exitWithError(error));
+  // Anything that escaped before the run started: clean up what exists (bounded), then one line and exit 2.
+  void tearDownRun(state.cleanup).then(() => exitWithError(error));
 });
 

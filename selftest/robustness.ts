@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { projectDir } from '../cluster/lib/paths.ts';
 import { kindNetworkContainers, leaksSince, snapshot } from './leaks.ts';
 import { exposureCases } from './robustness-exposure.ts';
+import { cleanupCases } from './robustness-cleanup.ts';
 import { kubectlBinary } from '../cluster/lib/paths.ts';
 import { imageCases } from './robustness-images.ts';
 import { sweepCases } from './robustness-sweep.ts';
@@ -165,7 +166,7 @@ function processGroupAlive(pgid: number): boolean {
   }
 }
 
-async function processGroupGone(pgid: number, withinMs: number): Promise<void> {
+export async function processGroupGone(pgid: number, withinMs: number): Promise<void> {
   const deadline = Date.now() + withinMs;
   while (processGroupAlive(pgid)) {
     if (Date.now() > deadline) throw new Error(`process group ${pgid} still has processes ${withinMs / 1000} s after the CLI exited`);
@@ -274,7 +275,7 @@ async function closedPort(): Promise<number> {
 }
 
 /** A TCP listener on 127.0.0.1 that accepts connections and never answers. */
-async function silentServer(): Promise<{ port: number; close: () => Promise<void> }> {
+export async function silentServer(): Promise<{ port: number; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
@@ -536,6 +537,7 @@ export function robustnessCases(target: RobustnessTarget): RobustnessCase[] {
         }),
     },
     ...exposureCases(target),
+    ...cleanupCases(target),
   ];
   return cases;
 }

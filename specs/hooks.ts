@@ -17,12 +17,12 @@ import {
   fixturesBackstopMs,
   prepareRunUnderMocha,
   setupBackstopMs,
-  tearDownRun,
   teardownBackstopMs,
   testBackstopMs,
 } from '../support/lifecycle.ts';
 import { offclusterNetwork, stopOffclusterClient } from '../support/offcluster.ts';
 import { currentSelection, runInProgress, type Run } from '../support/run.ts';
+import { tearDownRun } from '../support/teardown.ts';
 
 /** Set only when these hooks prepared the run (plain mocha): then they own its teardown. */
 let ownedCleanup: CleanupRegistry | undefined;

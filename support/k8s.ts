@@ -17,8 +17,9 @@ import {
   VersionApi,
   type VersionInfo,
 } from '@kubernetes/client-node';
+import { boundedKubeConfig, didNotAnswer } from './bounded-kubeconfig.ts';
 import { ConfigurationError, describeError, httpStatusOf } from './errors.ts';
-import { formatDuration, timeoutEnvName } from './timeouts.ts';
+import { timeoutEnvName } from './timeouts.ts';
 
 export interface Clients {
   readonly kubeConfig: KubeConfig;
@@ -89,7 +90,9 @@ export function patchPodLabels(clients: Clients, namespace: string, name: string
   );
 }
 
-export function makeClients(kubeConfig: KubeConfig): Clients {
+/** Clients whose every request gives up after `requestTimeoutMs` (support/bounded-kubeconfig.ts), exec included. */
+export function makeClients(loaded: KubeConfig, requestTimeoutMs: number): Clients {
+  const kubeConfig = boundedKubeConfig(loaded, requestTimeoutMs);
   return {
     kubeConfig,
     contextName: kubeConfig.getCurrentContext(),
@@ -108,8 +111,7 @@ export function makeClients(kubeConfig: KubeConfig): Clients {
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string, variable?: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    const raise = variable ? ` (raise ${variable} on a slow link)` : '';
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${formatDuration(ms)}${raise}`)), ms);
+    timer = setTimeout(() => reject(new Error(didNotAnswer(what, ms, variable))), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -16,11 +16,10 @@ import { declaredLbProvider, describeLbProvider } from './loadbalancer.ts';
 import { PROJECT_ROOT } from './mocharc.ts';
 import { createRunNamespaces, newRunId, runNamespaceNames, type RunNamespaces } from './namespace.ts';
 import { preflightOffclusterImage, sweepOffclusterContainers, warmOffcluster } from './offcluster.ts';
-import { exitCodeOfSignal } from './outcome.ts';
 import { phase } from './phase.ts';
 import { currentSelection, setRun, type Run } from './run.ts';
 import { describeSweep, runTtlMs, serverNow, sweepStaleNamespaces, sweepThreshold } from './sweep.ts';
-import { interruptWaits } from './wait.ts';
+import { currentInterruption, handleInterrupts, setLeftoverTarget } from './teardown.ts';
 
 export const SUITE = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 
@@ -50,9 +49,10 @@ export function unregisteredChecks(suite: Mocha.Suite, config: RunConfig): strin
 // ---------------------------------------------------------------------------------------------------------------
 // mocha timeouts: backstops only, every wait inside has its own bound from the timeouts table
 
-/** Per check: twice the longest bound a check waits on, plus slack. */
+/** Per check: twice the longest bound a check waits on (not the cluster's bring-up nor the cleanup's), plus slack. */
 export function testBackstopMs(config: RunConfig): number {
-  return Math.max(...Object.values(config.timeouts).filter((ms) => ms < config.timeouts.clusterUp)) * 2 + 60_000;
+  const checkBounds = Object.entries(config.timeouts).filter(([name]) => name !== 'clusterUp' && name !== 'cleanup');
+  return Math.max(...checkBounds.map(([, ms]) => ms)) * 2 + 60_000;
 }
 
 /** The root `before` deploying fixtures (pods Ready is its longest wait). */
@@ -65,9 +65,9 @@ export function setupBackstopMs(config: RunConfig): number {
   return config.timeouts.apiRequest * 6 + 60_000;
 }
 
-/** Teardown: the namespaces' deletion and the off-cluster container's removal. */
+/** Teardown: the namespaces' deletion and the off-cluster container's removal, which stop waiting at the cleanup deadline. */
 export function teardownBackstopMs(config: RunConfig): number {
-  return config.timeouts.namespaceDeletion + config.timeouts.offclusterStart + 60_000;
+  return config.timeouts.cleanup + 30_000;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -92,7 +92,7 @@ export async function prepareRun(options: PrepareOptions): Promise<Run | undefin
   const { config, cleanup } = options;
   const sweepOlderThan = sweepThreshold();
   phase('preflight');
-  const clients = makeClients(loadKubeConfig(options.kubeconfigFiles, options.context));
+  const clients = makeClients(loadKubeConfig(options.kubeconfigFiles, options.context), config.timeouts.apiRequest);
   const pre = await preflight(clients, config.timeouts.apiRequest);
   // Leftovers of killed runs, before this run creates its own namespaces; judged and stamped in the server's time.
   const now = await serverNow(clients, config.timeouts.apiRequest);
@@ -103,6 +103,7 @@ export async function prepareRun(options: PrepareOptions): Promise<Run | undefin
   if (currentInterruption()) return undefined;
 
   const namespaces = runNamespaceNames(newRunId());
+  setLeftoverTarget({ runId: namespaces.runId, kubectlArgs: kubectlArgsReaching(options.kubeconfigFiles, options.context) });
   await createRunNamespaces(clients, namespaces, cleanup, config.timeouts.namespaceDeletion, config.timeouts.apiRequest, expiresAt);
   phase('discover');
   const cluster = await discoverCluster({
@@ -132,6 +133,16 @@ export async function prepareRun(options: PrepareOptions): Promise<Run | undefin
   // The off-cluster client container starts while the fixtures come up, when a selected check needs it.
   if (options.selected.some((check) => check.skipsWithout.includes('offcluster-network'))) warmOffcluster(run);
   return run;
+}
+
+/**
+ * The kubectl flags reaching the run's cluster from the user's shell: `--kubeconfig` only when the run did not use
+ * the kubeconfig the user's environment names (the embedded cluster's), `--context` only when one was given.
+ */
+export function kubectlArgsReaching(files: readonly string[], context: string | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
+  const own = kubeconfigFiles(env);
+  const sameFiles = files.length === own.length && files.every((file, index) => file === own[index]);
+  return [...(sameFiles ? [] : ['--kubeconfig', files.join(path.delimiter)]), ...(context !== undefined ? ['--context', context] : [])];
 }
 
 /** A family missing on some nodes only is a broken dual-stack cluster, not a single-stack one (support/families.ts). */
@@ -173,63 +184,6 @@ export function header(
     ...(missingOptional.length > 0 ? [`Not visible to this identity: ${missingOptional.join(', ')}`] : []),
     '',
   ];
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Teardown and interrupts
-
-/** Runs the cleanup registry (once; later calls share it); one line per failed action. */
-export function tearDownRun(cleanup: CleanupRegistry): Promise<string[]> {
-  phase('cleanup');
-  return cleanup.runAll();
-}
-
-export interface Interruption {
-  readonly signal: NodeJS.Signals;
-  readonly exitCode: number;
-}
-
-let interruption: Interruption | undefined;
-
-export function currentInterruption(): Interruption | undefined {
-  return interruption;
-}
-
-export interface InterruptOptions {
-  readonly cleanup: CleanupRegistry;
-  /** Stops what the driver runs (mocha's runner, a child process group) before the cleanup starts. */
-  readonly stop?: (interruption: Interruption) => void;
-  /** Writes the interrupted run's reports once the cleanup is done. */
-  readonly report?: (interruption: Interruption, cleanupFailures: string[]) => void;
-}
-
-/** On the first SIGINT/SIGTERM: stop every wait, tear down, report, exit 130/143. */
-export function handleInterrupts(options: InterruptOptions): void {
-  const handle = (signal: NodeJS.Signals): void => {
-    // A second signal while cleaning up is ignored: cleanup is bounded and must finish to leave nothing behind.
-    // (mocha's own wrapper process sends SIGINT and then SIGTERM at once.)
-    if (interruption) return;
-    const current = { signal, exitCode: exitCodeOfSignal(signal) };
-    interruption = current;
-    process.stderr.write(`\n${signal} received: stopping and deleting the run's namespaces\n`);
-    interruptWaits(signal);
-    options.stop?.(current);
-    void (async () => {
-      try {
-        const failures = await tearDownRun(options.cleanup);
-        for (const failure of failures) process.stderr.write(`cleanup failed: ${failure}\n`);
-        if (options.report) {
-          phase('report');
-          options.report(current, failures);
-        }
-      } finally {
-        phase('done');
-        process.exit(current.exitCode);
-      }
-    })();
-  };
-  process.on('SIGINT', handle);
-  process.on('SIGTERM', handle);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

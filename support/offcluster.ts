@@ -430,7 +430,7 @@ async function startClient(run: Run, network: { network: string; subnets: readon
   run.cleanup.register(`off-cluster client container ${name}`, async () => {
     await Promise.race([starting.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, run.config.timeouts.offclusterStart).unref())]);
     await removeContainer(runtimeHandle, name);
-  });
+  }, 'docker');
   const started = await starting;
   const inspect = await runtimeHandle.container.dockerode.getContainer(started.getId()).inspect();
   const settings = inspect.NetworkSettings.Networks[network.network];

@@ -2,7 +2,9 @@
 // every combination is unit-tested; the CLI only gathers the inputs.
 import type { Counts } from './results.ts';
 
-export const EXIT = { passed: 0, failed: 1, configuration: 2, sigint: 130, sigterm: 143 } as const;
+// A crash (uncaught exception, unhandled rejection: a bug of ours) shares 2 with configuration errors: verdict
+// `error`, never read as a failed check.
+export const EXIT = { passed: 0, failed: 1, configuration: 2, crash: 2, sigint: 130, sigterm: 143 } as const;
 
 export type RunVerdict = 'passed' | 'failed' | 'error' | 'interrupted';
 
@@ -18,6 +20,8 @@ export interface OutcomeInputs {
   readonly configurationFailure?: string | undefined;
   readonly cleanupFailures: readonly string[];
   readonly interruptedBy?: NodeJS.Signals | undefined;
+  /** An uncaught exception or unhandled rejection ended the run: what it said. */
+  readonly crash?: string | undefined;
 }
 
 export function exitCodeOfSignal(signal: NodeJS.Signals): number {
@@ -25,14 +29,16 @@ export function exitCodeOfSignal(signal: NodeJS.Signals): number {
 }
 
 /**
- * Precedence: an interrupt, then a configuration error (exit 2: the user must fix input, whatever the checks did),
- * then failed or not-run checks, then cleanup failures (exit 1: something may be left behind), else passed.
+ * Precedence: an interrupt, then a crash (exit 2: a bug of ours, whatever the checks did), then a configuration
+ * error (exit 2: the user must fix input, whatever the checks did), then failed or not-run checks, then cleanup
+ * failures (exit 1: something may be left behind), else passed.
  */
 export function decideOutcome(inputs: OutcomeInputs): Outcome {
-  const { counts, configurationFailure, cleanupFailures, interruptedBy } = inputs;
+  const { counts, configurationFailure, cleanupFailures, interruptedBy, crash } = inputs;
   if (interruptedBy !== undefined) {
     return { exitCode: exitCodeOfSignal(interruptedBy), verdict: 'interrupted', reason: `interrupted by ${interruptedBy}` };
   }
+  if (crash !== undefined) return { exitCode: EXIT.crash, verdict: 'error', reason: `internal error: ${crash}` };
   if (configurationFailure !== undefined) return { exitCode: EXIT.configuration, verdict: 'error', reason: configurationFailure };
   if (counts.failed + counts.notRun > 0) {
     const notRun = counts.notRun > 0 ? `, ${counts.notRun} did not run` : '';

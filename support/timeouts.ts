@@ -4,7 +4,10 @@ import { ConfigurationError } from './errors.ts';
 
 /** Each bound with what it bounds; docs/timeouts.md is generated from this table. */
 export const TIMEOUT_TABLE = {
-  apiRequest: { defaultMs: 15_000, bounds: 'one API request during pre-flight (an API server that never answers must not hang the run)' },
+  apiRequest: {
+    defaultMs: 15_000,
+    bounds: 'every API request, and the opening handshake of every exec WebSocket (an API server that stops answering must not hang the run or its cleanup)',
+  },
   podReady: { defaultMs: 120_000, bounds: 'all fixture pods Running and Ready (images are preloaded; pulling them needs more)' },
   endpointSlices: { defaultMs: 60_000, bounds: "a Service's EndpointSlices listing every ready backend of a family" },
   probeAttempt: { defaultMs: 5_000, bounds: 'one exec of one probe command (wget, nslookup) inside a pod' },
@@ -17,6 +20,10 @@ export const TIMEOUT_TABLE = {
   },
   offclusterStart: { defaultMs: 60_000, bounds: 'the off-cluster client container starting on the docker network (its image pulled first where the host lacks it)' },
   namespaceDeletion: { defaultMs: 120_000, bounds: 'a run namespace disappearing after deletion' },
+  cleanup: {
+    defaultMs: 180_000,
+    bounds: "the whole cleanup (namespaces, off-cluster container); past it the run stops waiting, prints what is left and the command removing it, and exits",
+  },
   clusterUp: { defaultMs: 1_800_000, bounds: 'the embedded kind cluster coming up through `npm run cluster:up`' },
 } as const satisfies Record<string, { defaultMs: number; bounds: string }>;
 
