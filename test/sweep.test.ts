@@ -46,10 +46,11 @@ describe('sweep: threshold, TTL and server times', function () {
   });
 
   it('stamps runs with at least an hour, more when the timeouts are raised', function () {
-    // 4 x the table without clusterUp: 4 x 485 s = 32m20s with the defaults, under the one-hour floor.
+    // 4 x the table without clusterUp (the cleanup deadline included): 4 x 665 s = 44m20s with the defaults, under
+    // the one-hour floor.
     expect(runTtlMs(DEFAULT_TIMEOUTS)).to.equal(HOUR);
     const slowPulls = { ...DEFAULT_TIMEOUTS, podReady: HOUR };
-    expect(runTtlMs(slowPulls)).to.equal(4 * (485_000 - 120_000 + HOUR));
+    expect(runTtlMs(slowPulls)).to.equal(4 * (665_000 - 120_000 + HOUR));
     // The embedded cluster is up before anything is stamped: its bound does not count.
     expect(runTtlMs({ ...DEFAULT_TIMEOUTS, clusterUp: 10 * HOUR })).to.equal(HOUR);
   });
