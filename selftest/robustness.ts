@@ -19,6 +19,7 @@ import { exposureCases } from './robustness-exposure.ts';
 import { cleanupCases } from './robustness-cleanup.ts';
 import { kubectlBinary } from '../cluster/lib/paths.ts';
 import { imageCases } from './robustness-images.ts';
+import { mirrorCases } from './robustness-mirror.ts';
 import { sweepCases } from './robustness-sweep.ts';
 import { policyCases } from './robustness-policy.ts';
 
@@ -537,6 +538,7 @@ export function robustnessCases(target: RobustnessTarget): RobustnessCase[] {
         }),
     },
     ...exposureCases(target),
+    ...mirrorCases(target),
     ...cleanupCases(target),
   ];
   return cases;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CAPABILITY_DESCRIPTIONS, type Capability } from './checks.ts';
 import { ConfigurationError } from './errors.ts';
-import { imageReferenceError, parseImageReference } from './image-ref.ts';
+import { imageReferenceError, mirroredImage, parseImageReference, registryPrefixProblem, UPSTREAM_E2E_REGISTRY } from './image-ref.ts';
 import { parseFamilySlug, type IpFamily } from './ip.ts';
 import { loadTimeouts, type Timeouts } from './timeouts.ts';
 
@@ -23,7 +23,7 @@ export const IMAGE_SETTINGS: Readonly<Record<keyof Images, { default: string; fl
     use: 'backends (serve-hostname), client and hostNetwork pods (wget, nslookup)',
   },
   busybox: {
-    default: 'docker.io/library/busybox:1.35.0',
+    default: 'registry.k8s.io/e2e-test-images/busybox:1.37.0-1',
     flag: '--busybox-image',
     env: 'DSC_BUSYBOX_IMAGE',
     use: "the page's pod01 (env, cat /etc/hosts)",
@@ -115,6 +115,9 @@ Off-cluster client (a container on a docker network; probes node and LoadBalance
 Images (references host[:port]/path[:tag][@sha256:<64 hex>]; defaults are upstream names; mirror them with --print-images):
   --agnhost-image <ref>    or DSC_AGNHOST_IMAGE
   --busybox-image <ref>    or DSC_BUSYBOX_IMAGE
+  --image-registry <prefix>
+                           or DSC_IMAGE_REGISTRY; a mirror of upstream's e2e images: every image under
+                           ${UPSTREAM_E2E_REGISTRY}/ is pulled from <prefix>/ instead (e.g. mirror.example:5000/e2e)
   --print-images           print the images the suite runs (off-cluster client included), one per line, and exit
 Information:
   --list [--json]          list the checks (id, area, title) and exit; --json as a JSON array
@@ -150,6 +153,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
         'keep-on-failure': { type: 'boolean' },
         'print-images': { type: 'boolean' },
         'agnhost-image': { type: 'string' },
+        'image-registry': { type: 'string' },
         'busybox-image': { type: 'string' },
         'offcluster-network': { type: 'string' },
         'offcluster-image': { type: 'string' },
@@ -167,12 +171,14 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   if (values.list) return { action: 'list', json: values.json ?? false };
   if (values.json) throw new ConfigurationError('--json goes with --list');
 
+  const registry = registryPrefixOption(values['image-registry'], '--image-registry') ?? registryPrefixOption(env.DSC_IMAGE_REGISTRY, 'DSC_IMAGE_REGISTRY');
+  const mirror = (image: string): string => mirroredImage(image, registry);
   const images: Images = {
-    agnhost: imageOption(values['agnhost-image'], '--agnhost-image') ?? imageOption(env.DSC_AGNHOST_IMAGE, 'DSC_AGNHOST_IMAGE') ?? IMAGE_SETTINGS.agnhost.default,
-    busybox: imageOption(values['busybox-image'], '--busybox-image') ?? imageOption(env.DSC_BUSYBOX_IMAGE, 'DSC_BUSYBOX_IMAGE') ?? IMAGE_SETTINGS.busybox.default,
+    agnhost: mirror(imageOption(values['agnhost-image'], '--agnhost-image') ?? imageOption(env.DSC_AGNHOST_IMAGE, 'DSC_AGNHOST_IMAGE') ?? IMAGE_SETTINGS.agnhost.default),
+    busybox: mirror(imageOption(values['busybox-image'], '--busybox-image') ?? imageOption(env.DSC_BUSYBOX_IMAGE, 'DSC_BUSYBOX_IMAGE') ?? IMAGE_SETTINGS.busybox.default),
   };
-  const offclusterImage =
-    imageOption(values['offcluster-image'], '--offcluster-image') ?? imageOption(env.DSC_OFFCLUSTER_IMAGE, 'DSC_OFFCLUSTER_IMAGE') ?? images.agnhost;
+  const offclusterOption = imageOption(values['offcluster-image'], '--offcluster-image') ?? imageOption(env.DSC_OFFCLUSTER_IMAGE, 'DSC_OFFCLUSTER_IMAGE');
+  const offclusterImage = offclusterOption === undefined ? images.agnhost : mirror(offclusterOption);
   if (values['print-images']) return { action: 'print-images', images, list: imagesToPrint(images, offclusterImage) };
 
   let family: IpFamily | undefined;
@@ -244,6 +250,15 @@ export function imageOption(value: string | undefined, name: string): string | u
   if (value.trim() === '') throw new ConfigurationError(`${name} is empty`);
   const parsed = parseImageReference(value);
   if (parsed.problem !== undefined) throw new ConfigurationError(imageReferenceError(name, value, parsed.problem));
+  return value;
+}
+
+/** --image-registry / DSC_IMAGE_REGISTRY as given (not trimmed), checked like an image reference's name. */
+function registryPrefixOption(value: string | undefined, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === '') throw new ConfigurationError(`${name} is empty`);
+  const problem = registryPrefixProblem(value);
+  if (problem !== undefined) throw new ConfigurationError(`${name} ${JSON.stringify(value)} is not a registry prefix (host[:port][/path]): ${problem}`);
   return value;
 }
 

@@ -46,6 +46,26 @@ function registryProblem(text: string): string | undefined {
   return undefined;
 }
 
+/** Where upstream's e2e test images live; `--image-registry` replaces this prefix (as e2e's KUBE_TEST_REPO_LIST does). */
+export const UPSTREAM_E2E_REGISTRY = 'registry.k8s.io/e2e-test-images';
+
+/** A mirror prefix (`host[:port][/path]`, no tag or digest), or why not. */
+export function registryPrefixProblem(prefix: string): string | undefined {
+  if (prefix.endsWith('/')) return 'it ends with "/"';
+  const parsed = parseImageReference(`${prefix}/image`);
+  if (parsed.problem !== undefined) return parsed.problem;
+  if (parsed.reference.tag !== undefined || parsed.reference.digest !== undefined || !prefix.includes('/') && parsed.reference.registry === undefined) {
+    return 'it is not a registry host with an optional path';
+  }
+  return undefined;
+}
+
+/** The image as pulled from the mirror: upstream's e2e prefix replaced, any other reference unchanged. */
+export function mirroredImage(image: string, prefix: string | undefined): string {
+  if (prefix === undefined || !image.startsWith(`${UPSTREAM_E2E_REGISTRY}/`)) return image;
+  return `${prefix}${image.slice(UPSTREAM_E2E_REGISTRY.length)}`;
+}
+
 /** Parses a reference; `problem` says what is wrong with the first thing that is. */
 export function parseImageReference(text: string): { reference: ImageReference; problem?: undefined } | { reference?: undefined; problem: string } {
   if (text === '') return { problem: 'it is empty' };

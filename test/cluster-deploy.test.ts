@@ -53,7 +53,7 @@ describe('deploy: pods that can never become Ready', function () {
     const error = podFailure(waitingPod('ImagePullBackOff', images.busybox), images);
     expect(error).to.be.instanceOf(ConfigurationError);
     expect(error?.message).to.equal(
-      'image docker.io/library/busybox:1.35.0 cannot be pulled: ImagePullBackOff for pod dsc-test/pod01 on node dualstack-worker (override with --busybox-image or DSC_BUSYBOX_IMAGE)',
+      'image registry.k8s.io/e2e-test-images/busybox:1.37.0-1 cannot be pulled: ImagePullBackOff for pod dsc-test/pod01 on node dualstack-worker (override with --busybox-image or DSC_BUSYBOX_IMAGE)',
     );
   });
 

@@ -18,7 +18,7 @@ describe('config: command line and environment', function () {
     expect(config.absent).to.deep.equal([]);
     expect(config.offclusterImage).to.equal('registry.k8s.io/e2e-test-images/agnhost:2.56');
     expect(config.images.agnhost).to.equal('registry.k8s.io/e2e-test-images/agnhost:2.56');
-    expect(config.images.busybox).to.equal('docker.io/library/busybox:1.35.0');
+    expect(config.images.busybox).to.equal('registry.k8s.io/e2e-test-images/busybox:1.37.0-1');
     expect(config.reportsDir).to.match(/reports$/);
   });
 
@@ -44,7 +44,26 @@ describe('config: command line and environment', function () {
     expect(imagesToPrint(images, images.agnhost)).to.deep.equal([images.agnhost, images.busybox]);
     expect(imagesToPrint(images, 'mirror.example/client:1')).to.deep.equal([images.agnhost, images.busybox, 'mirror.example/client:1']);
     const request = parseCli(['--print-images', '--offcluster-image', 'mirror.example/client:1'], { DSC_AGNHOST_IMAGE: 'mirror.example/agnhost:2.56' });
-    expect(request).to.have.property('list').that.deep.equals(['mirror.example/agnhost:2.56', 'docker.io/library/busybox:1.35.0', 'mirror.example/client:1']);
+    expect(request).to.have.property('list').that.deep.equals(['mirror.example/agnhost:2.56', 'registry.k8s.io/e2e-test-images/busybox:1.37.0-1', 'mirror.example/client:1']);
+  });
+
+  it('--image-registry pulls every upstream e2e image from the mirror, nothing else', function () {
+    const printed = (argv: string[], env: NodeJS.ProcessEnv = {}): readonly string[] => {
+      const request = parseCli(['--print-images', ...argv], env);
+      if (request.action !== 'print-images') throw new Error(`expected print-images, got ${request.action}`);
+      return request.list;
+    };
+    expect(printed(['--image-registry', 'mirror.example:5000/e2e'])).to.deep.equal(['mirror.example:5000/e2e/agnhost:2.56', 'mirror.example:5000/e2e/busybox:1.37.0-1']);
+    // The flag wins over the variable; an explicit image outside upstream's e2e registry stays as given.
+    expect(printed(['--image-registry', 'm.example/e2e', '--offcluster-image', 'docker.io/library/alpine:3'], { DSC_IMAGE_REGISTRY: 'other.example' })).to.deep.equal([
+      'm.example/e2e/agnhost:2.56',
+      'm.example/e2e/busybox:1.37.0-1',
+      'docker.io/library/alpine:3',
+    ]);
+    expect(printed([], { DSC_IMAGE_REGISTRY: '[fd00::1]:5000' })).to.deep.equal(['[fd00::1]:5000/agnhost:2.56', '[fd00::1]:5000/busybox:1.37.0-1']);
+    expect(() => parseCli(['--image-registry', 'mirror.example/e2e:1.0'])).to.throw(ConfigurationError, /is not a registry prefix \(host\[:port\]\[\/path\]\)/);
+    expect(() => parseCli(['--image-registry', 'mirror.example/e2e/'])).to.throw(ConfigurationError, /ends with "\/"/);
+    expect(() => parseCli(['--image-registry', 'mirror example'])).to.throw(ConfigurationError, /contains a space/);
   });
 
   it('declares the LB provider absent or named', function () {

@@ -34,7 +34,7 @@ describe('fixtures: the repository manifests', function () {
       expect(JSON.stringify(object)).not.to.contain('${');
     }
     const pod01 = loadSingleFixture<V1Pod>('pod01.yaml', 'Pod', { variables, namespace: 'dsc-test' });
-    expect(pod01.spec?.containers[0]?.image).to.equal('docker.io/library/busybox:1.35.0');
+    expect(pod01.spec?.containers[0]?.image).to.equal('registry.k8s.io/e2e-test-images/busybox:1.37.0-1');
     expect(pod01.spec?.containers[0]?.env?.[0]?.valueFrom?.fieldRef?.fieldPath).to.equal('status.podIPs');
   });
 

@@ -13,7 +13,7 @@ describe('image references: the grammar', function () {
       tag: '2.56',
       digest: undefined,
     });
-    expect(parseImageReference(IMAGE_SETTINGS.busybox.default).reference?.path).to.equal('library/busybox');
+    expect(parseImageReference(IMAGE_SETTINGS.busybox.default).reference?.path).to.equal('e2e-test-images/busybox');
     expect(parseImageReference('busybox').reference).to.deep.equal({ registry: undefined, path: 'busybox', tag: undefined, digest: undefined });
     expect(parseImageReference('mirror/agnhost:2.56').reference?.registry).to.equal(undefined);
     expect(parseImageReference('localhost:5000/e2e/agnhost:2.56').reference).to.deep.equal({

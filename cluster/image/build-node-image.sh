@@ -153,9 +153,10 @@ ENTRYPOINT [\"/flannel-node\"]" "$work/netfilter" "$bin/flannel-$FLANNEL_VERSION
     component_image "quay.io/metallb/$m:$METALLB_VERSION" "COPY $m /$m
 ENTRYPOINT [\"/$m\"]" "$bin/metallb-$METALLB_VERSION/$m"
   done
-  # Test images the suite runs by default: busybox from Debian's busybox, agnhost from Kubernetes.
+  # Test images the suite runs by default, under upstream e2e's names: busybox from Debian's busybox, agnhost from
+  # Kubernetes.
   busybox_layer
-  component_image "docker.io/library/busybox:$BUSYBOX_TAG" "COPY busybox/ /
+  component_image "registry.k8s.io/e2e-test-images/busybox:$BUSYBOX_TAG" "COPY busybox/ /
 ENV PATH=/bin
 CMD [\"sh\"]" "$work/busybox"
   # agnhost: busybox (its own layer, shared with the busybox image) under upstream's tool set; PATH as on alpine.
