@@ -16,6 +16,7 @@ import {
   kubectl,
   runOf,
   runSuite,
+  sleep,
   withTempDir,
   writeKubeconfig,
   type RobustnessCase,
@@ -27,7 +28,6 @@ const POD_SECURITY = 'violates PodSecurity';
 const ACCOUNT = 'system:serviceaccount:dualstack-conformance:dualstack-conformance';
 const MANIFESTS = ['rbac.yaml', 'policy.yaml'].flatMap((file) => ['-f', join(projectDir, 'deploy', file)]);
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The server's answer in a failed kubectl's error ("Error from server (Forbidden): ..."), or the whole error. */
 function serverAnswer(error: unknown): string {
