@@ -6,7 +6,7 @@
 // run may be using them) and that the run's namespaces are gone.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadAllYaml } from '@kubernetes/client-node';
+import { loadAllYaml, loadYaml } from '@kubernetes/client-node';
 import { kubectlBinary, projectDir } from '../cluster/lib/paths.ts';
 import { IN_CLUSTER_ABSENCE } from '../support/in-cluster.ts';
 import { execText, kubectl, withTempDir } from './robustness.ts';
@@ -128,6 +128,68 @@ export function inClusterCases(target: { readonly kubeconfig: string }): { name:
           });
         }),
     },
+    {
+      name: "in-cluster: deploy/sonobuoy-plugin.yaml's container in a Job beside a stand-in for Sonobuoy's worker: done names junit.xml, every listed check in it, none failed",
+      fn: async () => {
+        const { image, ids } = await imageAndChecks(target.kubeconfig);
+        const plugin = loadYaml<{ 'sonobuoy-config': Record<string, string>; spec: Record<string, unknown> & { image: string } }>(
+          readFileSync(deploy('sonobuoy-plugin.yaml'), 'utf8'),
+        );
+        if (plugin.spec.image !== image) throw new Error(`deploy/sonobuoy-plugin.yaml runs ${plugin.spec.image}, not ${image}`);
+        const job = 'dsc-sonobuoy-plugin';
+        return withJob(target.kubeconfig, JSON.stringify(sonobuoyJob(job, plugin.spec, image)), job, async () => {
+          const worker = await terminated(target.kubeconfig, job, 'worker', 240_000);
+          const log = await admin(['-n', NS, 'logs', worker.pod, '-c', 'worker']);
+          const [first = '', ...rest] = log.split('\n');
+          if (worker.exitCode !== 0 || first !== `done names ${RESULTS_DIR}/junit.xml`) {
+            throw new Error(`the worker stand-in exited ${worker.exitCode}: ${first}; ${rest.slice(0, 3).join(' ')}`);
+          }
+          const counts = judgeJunit(rest.join('\n'), ids, 'the file done names');
+          const pluginLog = await admin(['-n', NS, 'logs', worker.pod, '-c', 'plugin']);
+          const verdict = pluginLog.split('\n').find((text) => /^(PASSED|FAILED|ERROR)/.test(text)) ?? 'no verdict line';
+          const runId = /dsc-([a-z0-9]{8})/.exec(pluginLog)?.[1] ?? '?';
+          return `plugin ${plugin['sonobuoy-config']['plugin-name']} (${plugin['sonobuoy-config']['result-format']}): ${first}; run ${runId}: ${verdict}; ${counts}`;
+        });
+      },
+    },
   ];
 }
 
+const RESULTS_DIR = '/tmp/sonobuoy/results';
+
+/**
+ * What Sonobuoy makes of a Job plugin, reduced to the contract: the plugin's container with an emptyDir `results` at
+ * the results directory, and a worker that waits for <results dir>/done and takes the file named there (prints it,
+ * here). Run as deploy/rbac.yaml's ServiceAccount: Sonobuoy's own is not installed here.
+ */
+function sonobuoyJob(name: string, spec: Record<string, unknown>, image: string): Record<string, unknown> {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace: NS },
+    spec: {
+      backoffLimit: 0,
+      activeDeadlineSeconds: 600,
+      template: {
+        spec: {
+          serviceAccountName: 'dualstack-conformance',
+          automountServiceAccountToken: true,
+          restartPolicy: 'Never',
+          securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          volumes: [{ name: 'results', emptyDir: {} }],
+          containers: [
+            spec,
+            {
+              name: 'worker',
+              image,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['sh', '-c', `until [ -e ${RESULTS_DIR}/done ]; do sleep 2; done; f=$(cat ${RESULTS_DIR}/done); echo "done names $f"; cat "$f"`],
+              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+              volumeMounts: [{ name: 'results', mountPath: RESULTS_DIR }],
+            },
+          ],
+        },
+      },
+    },
+  };
+}
