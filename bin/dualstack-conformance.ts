@@ -17,7 +17,8 @@ import path from 'node:path';
 import Mocha from 'mocha';
 import { CleanupRegistry } from '../support/cleanup.ts';
 import { nodeSelectionSummary, type ClusterInfo } from '../support/cluster.ts';
-import { parseCli, partialReason, USAGE, type RunConfig } from '../support/config.ts';
+import { absenceCause, parseCli, partialReason, USAGE, type RunConfig } from '../support/config.ts';
+import { chooseClusterSource, configFor } from '../support/in-cluster.ts';
 import { ConfigurationError, describeError } from '../support/errors.ts';
 import { kubeconfigFiles, type Clients } from '../support/k8s.ts';
 import { kubectlArgsReaching, prepareRun, selectedChecks, SUITE, testBackstopMs, unregisteredChecks } from '../support/lifecycle.ts';
@@ -75,7 +76,7 @@ function installSignalHandlers(): void {
 async function embeddedClusterKubeconfig(config: RunConfig): Promise<string> {
   if (!existsSync(path.join(PROJECT_ROOT, 'cluster', 'cluster.ts'))) {
     throw new ConfigurationError(
-      'no kubeconfig ($KUBECONFIG, ~/.kube/config) and the embedded kind cluster comes only with a checkout of the repository: pass --kubeconfig <file>',
+      'no kubeconfig ($KUBECONFIG, ~/.kube/config) and the embedded kind cluster comes only with a checkout of the repository: pass --kubeconfig <file> (or run it in the cluster: deploy/job.yaml)',
     );
   }
   const kubeconfig = path.join(config.cacheDir, 'kubeconfig-dualstack');
@@ -157,7 +158,9 @@ async function main(): Promise<void> {
     for (const image of request.list) line(image);
     process.exit(EXIT.passed);
   }
-  const config = request.config;
+  // In a pod (deploy/job.yaml) without a kubeconfig: the pod's ServiceAccount, and no off-cluster client.
+  const source = chooseClusterSource({ kubeconfig: request.config.kubeconfig, embedded: request.config.kind, files: kubeconfigFiles(), env: process.env });
+  const config = configFor(request.config, source);
   // A bad DSC_SWEEP_OLDER_THAN fails now, before the embedded cluster or anything else starts.
   sweepThreshold();
   installSignalHandlers();
@@ -199,14 +202,15 @@ async function main(): Promise<void> {
   }
 
   phase('preflight');
-  let files = config.kubeconfig !== undefined ? [config.kubeconfig] : kubeconfigFiles();
+  let files = source.kind === 'kubeconfig' ? source.files : [];
   let context = config.context;
-  if (config.kind || files.length === 0) {
+  if (source.kind === 'embedded') {
     files = [await embeddedClusterKubeconfig(config)];
     // The embedded kubeconfig has one context; the user's --context names one of their own clusters.
     context = undefined;
   }
-  const run = await prepareRun({ config, kubeconfigFiles: files, context, cleanup: state.cleanup, selected, print: line });
+  const inCluster = source.kind === 'in-cluster';
+  const run = await prepareRun({ config, kubeconfigFiles: files, inCluster, context, cleanup: state.cleanup, selected, print: line });
   // Interrupted meanwhile: the signal handler cleans up and exits; create nothing more.
   if (!run) return;
   const { clients, cluster, namespaces } = run;
@@ -224,6 +228,7 @@ async function main(): Promise<void> {
       partialReason: partial ?? null,
       strict: config.strict,
       declaredAbsent: [...config.absent],
+      declaredAbsentReasons: Object.fromEntries(config.absent.map((capability) => [capability, absenceCause(capability, config)])),
       verdict: outcome.verdict,
       exitCode: outcome.exitCode,
       reason: outcome.reason,

@@ -9,6 +9,7 @@
 //   down [--name | --all] [--routes] [--wait-lock <s>]  delete clusters this project created (and the CI routes)
 //   smoke [--name]                            check that a cluster really works, per its variant
 //   prune [--dry-run]                         free older images and caches
+//   suite-image [--load <cluster name>]       build the suite's image for in-cluster runs (cached), load it into kind
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -246,6 +247,15 @@ async function main(): Promise<number> {
       requireDocker();
       process.stdout.write((await runForResult(join(clusterDir, 'image', 'build-node-image.sh'), rest)) + '\n');
       return 0;
+    case 'suite-image': {
+      const { values } = parseArgs({ args: rest, options: { load: { type: 'string' } } });
+      requireDocker();
+      const image = await runForResult(join(clusterDir, 'suite', 'build-suite-image.sh'), []);
+      // kind skips nodes that already hold this image ID, so a second load is quick.
+      if (values.load !== undefined) await runInherit(await ensureKind(), ['load', 'docker-image', image, '--name', values.load]);
+      process.stdout.write(`${image}\n`);
+      return 0;
+    }
     case 'up':
       await up(rest);
       return 0;
@@ -259,7 +269,7 @@ async function main(): Promise<number> {
       return (await smoke(rec, kubectlBinary())) ? 0 : 1;
     }
     default:
-      throw new PreflightError(`unknown command "${cmd ?? ''}" (host-prepare, host-unprepare, image, up, down, smoke, prune)`);
+      throw new PreflightError(`unknown command "${cmd ?? ''}" (host-prepare, host-unprepare, image, suite-image, up, down, smoke, prune)`);
   }
 }
 

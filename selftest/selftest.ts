@@ -16,6 +16,7 @@ import { noGoCase } from './no-go.ts';
 import { faultCases } from './faults/phase.ts';
 import { faultClusterName } from './faults/expectations.ts';
 import { packageCases } from './package.ts';
+import { inClusterCases } from './in-cluster.ts';
 import { restoreHiddenImages, userClusterCases } from './user-clusters.ts';
 import { compareVerdicts, loadTable, readSummary, verdictTable, type MatrixCluster, type ObservedCheck } from './verdicts.ts';
 
@@ -99,6 +100,7 @@ async function clusterRun(c: MatrixCluster, observedByCluster: Map<string, Obser
         for (const userCase of userClusterCases({ kubeconfig })) await check(`${c.name}: ${userCase.name}`, userCase.fn);
         for (const recipe of ciRecipeClusterCases({ kubeconfig })) await check(`${c.name}: ${recipe.name}`, recipe.fn);
         for (const packageCase of packageCases({ kubeconfig })) await check(`${c.name}: ${packageCase.name}`, packageCase.fn);
+        for (const inCluster of inClusterCases({ kubeconfig })) await check(`${c.name}: ${inCluster.name}`, inCluster.fn);
       }
     }
 

@@ -100,7 +100,7 @@ async function executeBody(instance: CheckInstance, body: RegisteredCheck['body'
   const started = Date.now();
   try {
     const absent = instance.skipsWithout.find(declaredAbsent);
-    if (absent !== undefined) context.skip(absent, declaredAbsentReason(absent));
+    if (absent !== undefined) context.skip(absent, declaredAbsentReason(absent, currentSelection().config));
     await body(context);
     return { lines, observations, outcome: undefined };
   } catch (error) {

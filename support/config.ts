@@ -67,6 +67,8 @@ export interface RunConfig {
    * are skipped without detection and stay skips under --strict.
    */
   readonly absent: readonly Capability[];
+  /** Why a capability is absent when the run decided it rather than --absent (an in-cluster run: support/in-cluster.ts). */
+  readonly absentBecause?: Readonly<Partial<Record<Capability, string>>>;
   readonly reportsDir: string;
   /** Use the embedded kind cluster even when a kubeconfig exists. */
   readonly kind: boolean;
@@ -89,7 +91,8 @@ export const USAGE = `Usage: npm test -- [options]   (or: dualstack-conformance 
 Checks that a Kubernetes cluster is really IPv4/IPv6 dual-stack, check by check.
 
 Cluster:
-  --kubeconfig <file>      the kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config)
+  --kubeconfig <file>      the kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config, else in a pod
+                           the pod's ServiceAccount, without the off-cluster checks: deploy/job.yaml)
   --context <name>         kubeconfig context (default: its current-context)
   --kind                   use the embedded dual-stack kind cluster (created with npm run cluster:up);
                            also the default when no kubeconfig exists at all
@@ -281,14 +284,23 @@ export function imagesToPrint(images: Images, offclusterImage: string): string[]
 }
 
 /** The header line: which capabilities were declared absent, and what that does to their checks. */
-export function describeDeclaredAbsent(config: Pick<RunConfig, 'absent'>): string {
+export function describeDeclaredAbsent(config: Pick<RunConfig, 'absent' | 'absentBecause'>): string {
   if (config.absent.length === 0) return 'Declared absent: none';
-  return `Declared absent: ${config.absent.join(', ')} (their checks are skipped without detection, also under --strict)`;
+  const names = config.absent.map((capability) => {
+    const because = config.absentBecause?.[capability];
+    return because ? `${capability} (${because})` : capability;
+  });
+  return `Declared absent: ${names.join(', ')} (their checks are skipped without detection, also under --strict)`;
+}
+
+/** Why `capability` is absent: the run's own reason, else the flag that declared it. */
+export function absenceCause(capability: Capability, config: Pick<RunConfig, 'absentBecause'>): string {
+  return config.absentBecause?.[capability] ?? `--absent ${capability}`;
 }
 
 /** The skip reason of a check whose capability was declared absent. */
-export function declaredAbsentReason(capability: Capability): string {
-  return `declared absent (--absent ${capability})`;
+export function declaredAbsentReason(capability: Capability, config: Pick<RunConfig, 'absentBecause'> = {}): string {
+  return `declared absent (${absenceCause(capability, config)})`;
 }
 
 /** Why a run is PARTIAL (not a conformance verdict), or undefined for a full run. */

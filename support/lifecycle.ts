@@ -11,6 +11,7 @@ import { describeDeclaredAbsent, partialReason, type RunConfig } from './config.
 import { fixtureVariables } from './deploy.ts';
 import { ConfigurationError } from './errors.ts';
 import { familyAbsence } from './families.ts';
+import { loadInClusterConfig } from './in-cluster.ts';
 import { describePermission, kubeconfigFiles, loadKubeConfig, makeClients, preflight, type Clients } from './k8s.ts';
 import { declaredLbProvider, describeLbProvider } from './loadbalancer.ts';
 import { PROJECT_ROOT } from './mocharc.ts';
@@ -76,6 +77,8 @@ export function teardownBackstopMs(config: RunConfig): number {
 export interface PrepareOptions {
   readonly config: RunConfig;
   readonly kubeconfigFiles: readonly string[];
+  /** The pod's ServiceAccount instead of kubeconfig files (support/in-cluster.ts). */
+  readonly inCluster?: boolean;
   readonly context: string | undefined;
   readonly cleanup: CleanupRegistry;
   /** The checks that will run: the off-cluster client is started early only when one needs it. */
@@ -92,7 +95,7 @@ export async function prepareRun(options: PrepareOptions): Promise<Run | undefin
   const { config, cleanup } = options;
   const sweepOlderThan = sweepThreshold();
   phase('preflight');
-  const clients = makeClients(loadKubeConfig(options.kubeconfigFiles, options.context), config.timeouts.apiRequest);
+  const clients = makeClients(options.inCluster ? loadInClusterConfig() : loadKubeConfig(options.kubeconfigFiles, options.context), config.timeouts.apiRequest);
   const pre = await preflight(clients, config.timeouts.apiRequest);
   // Leftovers of killed runs, before this run creates its own namespaces; judged and stamped in the server's time.
   const now = await serverNow(clients, config.timeouts.apiRequest);

@@ -237,7 +237,7 @@ function networkView(inspect: NetworkInspect): DockerNetworkView {
 async function detectNetwork(run: Run): Promise<OffclusterNetwork> {
   // Declared absent: not even looked for, so no client is ever started.
   if (run.config.absent.includes('offcluster-network')) {
-    return { available: false, declared: false, reason: declaredAbsentReason('offcluster-network') };
+    return { available: false, declared: false, reason: declaredAbsentReason('offcluster-network', run.config) };
   }
   const declared = run.config.offclusterNetwork;
   let client: ContainerRuntimeClient;

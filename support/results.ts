@@ -111,6 +111,8 @@ export interface RunSummary {
   readonly strict: boolean;
   /** Capabilities the user declared absent (--absent): their checks are skipped, also under --strict. */
   readonly declaredAbsent: readonly string[];
+  /** Why each of them is absent: "--absent <name>", or the run's own reason ("in-cluster run: no off-cluster client"). */
+  readonly declaredAbsentReasons?: Readonly<Record<string, string>>;
   readonly verdict: 'passed' | 'failed' | 'error' | 'interrupted';
   readonly exitCode: number;
   readonly reason: string;

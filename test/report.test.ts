@@ -105,7 +105,8 @@ describe('report: the topology picture and the header', function () {
       partial: false,
       partialReason: null,
       strict: true,
-      declaredAbsent: ['lb-provider'],
+      declaredAbsent: ['lb-provider', 'offcluster-network'],
+      declaredAbsentReasons: { 'offcluster-network': 'in-cluster run: no off-cluster client' },
       runId: 'abc123de',
       startedAt: '2026-11-27T23:49:05.239Z',
       wallSeconds: 27.4,
@@ -114,7 +115,7 @@ describe('report: the topology picture and the header', function () {
     };
     expect(verdictLine(summary)).to.equal('FAILED: 53 passed, 1 failed, 0 skipped, 0 not run of 54 checks; 1 check failed');
     const header = renderReportHeader(summary, renderTopologySvg(buildTopology(input)));
-    expect(header).to.include('kind-&#60;dual&#62;').and.include('IPv4 + IPv6, primary IPv4 (dual-stack)').and.include('lb-provider');
+    expect(header).to.include('kind-&#60;dual&#62;').and.include('IPv4 + IPv6, primary IPv4 (dual-stack)').and.include('lb-provider (--absent lb-provider), offcluster-network (in-cluster run: no off-cluster client)');
     const dir = mkdtempSync(join(tmpdir(), 'dsc-report-'));
     try {
       const file = join(dir, 'report.html');

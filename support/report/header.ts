@@ -12,6 +12,7 @@ export interface HeaderSummary {
   readonly partialReason: string | null;
   readonly strict: boolean;
   readonly declaredAbsent: readonly string[];
+  readonly declaredAbsentReasons?: Readonly<Record<string, string>> | undefined;
   readonly runId: string | undefined;
   readonly startedAt: string;
   readonly wallSeconds: number;
@@ -42,7 +43,7 @@ export function identityRows(summary: HeaderSummary): [string, string][] {
     ['CNI', text(cluster.cni)],
     ['kube-proxy mode', text(cluster.kubeProxyMode)],
     ['LoadBalancer provider', text(cluster.lbProvider)],
-    ['Declared absent', summary.declaredAbsent.length > 0 ? summary.declaredAbsent.join(', ') : 'none'],
+    ['Declared absent', summary.declaredAbsent.length > 0 ? summary.declaredAbsent.map((name) => `${name} (${summary.declaredAbsentReasons?.[name] ?? `--absent ${name}`})`).join(', ') : 'none'],
     ['Run', `${summary.runId ?? 'no run id'}, started ${summary.startedAt}, ${summary.wallSeconds.toFixed(1)} s${summary.strict ? ', --strict' : ''}`],
   ];
 }
