@@ -51,6 +51,36 @@ function withFamilyAbsence(message: string, check: CheckInstance): string {
   return absences.length === 0 ? message : `${message}\n${absences.join('\n')}`;
 }
 
+/** What a skip becomes: a skip with its reason, or a failure with its message. */
+export type SkipDecision = { readonly kind: 'skip'; readonly reason: string } | { readonly kind: 'fail'; readonly message: string };
+
+export interface SkipInput {
+  readonly check: CheckInstance;
+  readonly capability: Capability;
+  readonly reason: string;
+  /** "cluster has no IPv6: ..." for each family the check needs and the cluster lacks (empty: none lacking). */
+  readonly familyAbsences: readonly string[];
+  readonly strict: boolean;
+  /** Capabilities the user declared absent (--absent, --lb-provider=none). */
+  readonly declaredAbsent: readonly Capability[];
+}
+
+/**
+ * The policy at the heart of every verdict that is not a pass: the family rule outranks optional capabilities (without
+ * a family it needs, the check fails, naming it, even when the capability was declared absent); --strict turns a skip
+ * into a failure unless the capability was declared absent; a check may skip only for a capability its catalog entry
+ * names.
+ */
+export function decideSkip(input: SkipInput): SkipDecision {
+  const { check: instance, capability, reason } = input;
+  if (!instance.skipsWithout.includes(capability)) return { kind: 'fail', message: `internal: ${instance.id} may not skip for ${capability} (${reason})` };
+  if (input.familyAbsences.length > 0) return { kind: 'fail', message: `${input.familyAbsences.join('\n')}\n(besides: ${reason})` };
+  if (input.strict && !input.declaredAbsent.includes(capability)) {
+    return { kind: 'fail', message: `--strict: would skip (${reason}); needs ${CAPABILITY_DESCRIPTIONS[capability]}` };
+  }
+  return { kind: 'skip', reason };
+}
+
 /** What a check's body did, recorded so that it can run before mocha reaches its `it` and be reported there. */
 interface CheckRecord {
   /** Probe lines printed while it ran, shown when mocha reaches the check. */
@@ -82,16 +112,10 @@ async function executeBody(instance: CheckInstance, body: RegisteredCheck['body'
       observations.push({ title, value });
     },
     skip: (capability, reason) => {
-      if (!instance.skipsWithout.includes(capability)) {
-        throw new CheckFailure(`internal: ${instance.id} may not skip for ${capability} (${reason})`);
-      }
-      // The family rule outranks optional capabilities: without a family it needs, the check fails, naming it.
-      const absences = familyAbsences(instance);
-      if (absences.length > 0) throw new CheckFailure(`${absences.join('\n')}\n(besides: ${reason})`);
-      if (currentSelection().config.strict && !declaredAbsent(capability)) {
-        throw new CheckFailure(`--strict: would skip (${reason}); needs ${CAPABILITY_DESCRIPTIONS[capability]}`);
-      }
-      throw new SkipSignal(reason);
+      const { strict, absent } = currentSelection().config;
+      const decision = decideSkip({ check: instance, capability, reason, familyAbsences: familyAbsences(instance), strict, declaredAbsent: absent });
+      if (decision.kind === 'fail') throw new CheckFailure(decision.message);
+      throw new SkipSignal(decision.reason);
     },
     verdict: (problems) => {
       if (problems.length > 0) throw new CheckFailure(problems.join('\n'));
