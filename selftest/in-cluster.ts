@@ -9,13 +9,12 @@ import { join } from 'node:path';
 import { loadAllYaml, loadYaml } from '@kubernetes/client-node';
 import { kubectlBinary, projectDir } from '../cluster/lib/paths.ts';
 import { IN_CLUSTER_ABSENCE } from '../support/in-cluster.ts';
-import { execText, kubectl, withTempDir } from './robustness.ts';
+import { execText, kubectl, sleep, withTempDir } from './robustness.ts';
+import { MANIFESTS } from './robustness-policy.ts';
 
 const NS = 'dualstack-conformance';
 const JOB = 'dualstack-conformance';
 const deploy = (file: string): string => join(projectDir, 'deploy', file);
-const MANIFESTS = ['rbac.yaml', 'policy.yaml'].flatMap((file) => ['-f', deploy(file)]);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface ContainerStatus {
   name: string;
@@ -53,7 +52,7 @@ async function terminated(kubeconfig: string, job: string, container: string, wi
 }
 
 /** Every listed check is a testcase of the JUnit, and none failed or was left unrun; returns the totals. */
-function judgeJunit(junit: string, ids: readonly string[], where: string): string {
+export function judgeJunit(junit: string, ids: readonly string[], where: string): string {
   const missing = ids.filter((id) => !junit.includes(`name="[${id}] `));
   if (missing.length > 0) throw new Error(`${where} lacks ${missing.join(', ')}`);
   const totals = /<testsuites [^>]*tests="(\d+)" failures="(\d+)" errors="(\d+)" skipped="(\d+)"/.exec(junit);

@@ -3,21 +3,14 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectDir } from '../cluster/lib/paths.ts';
+import type { ListedCheck } from '../support/listing.ts';
+import { judgeJunit } from './in-cluster.ts';
 import { snapshot } from './leaks.ts';
-import { execText, nothingLeaked, withTempDir, type RobustnessCase } from './robustness.ts';
-
-interface ListedCheck {
-  id: string;
-  area: string;
-  title: string;
-}
+import { cleanEnv, execText, nothingLeaked, withTempDir, type RobustnessCase } from './robustness.ts';
 
 /** `npx dualstack-conformance ...` in `dir` with a clean environment: no KUBECONFIG, no DSC_* variable. */
 function npx(dir: string, args: readonly string[], timeoutMs: number): Promise<string> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.KUBECONFIG;
-  for (const key of Object.keys(env)) if (key.startsWith('DSC_')) delete env[key];
-  return execText('npx', ['--no-install', 'dualstack-conformance', ...args], { cwd: dir, env, timeoutMs });
+  return execText('npx', ['--no-install', 'dualstack-conformance', ...args], { cwd: dir, env: cleanEnv(), timeoutMs });
 }
 
 export function packageCases(target: { readonly kubeconfig: string }): RobustnessCase[] {
@@ -50,10 +43,9 @@ export function packageCases(target: { readonly kubeconfig: string }): Robustnes
           const verdict = out.split('\n').find((text) => text.startsWith('PASSED')) ?? '';
           if (!verdict) throw new Error(`no PASSED line; last lines: ${out.trim().split('\n').slice(-3).join(' | ')}`);
           const junit = readFileSync(join(reports, 'junit.xml'), 'utf8');
-          const missing = listed.filter((check) => !junit.includes(`name="[${check.id}] `));
-          if (missing.length > 0) throw new Error(`junit.xml lacks ${missing.map((check) => check.id).join(', ')}`);
+          const totals = judgeJunit(junit, listed.map((check) => check.id), 'junit.xml');
           await nothingLeaked(target.kubeconfig, before);
-          return `${packed} installed in ${installSeconds.toFixed(1)} s; --version ${version}; --list: ${listed.length} checks; ${verdict}`;
+          return `${packed} installed in ${installSeconds.toFixed(1)} s; --version ${version}; --list: ${listed.length} checks; ${verdict}; junit.xml: ${totals}`;
         }),
     },
   ];

@@ -4,8 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { kubectlBinary } from '../cluster/lib/paths.ts';
-import { execText, type RobustnessCase } from './robustness.ts';
+import { execText, kubectl, type RobustnessCase } from './robustness.ts';
 
 const CHROMIUM = 'chromium-headless-shell';
 // No sandbox: CI runs as root, where Chromium's sandbox refuses to start; the page is our own file. mochawesome
@@ -21,7 +20,7 @@ export function reportCases(target: { readonly kubeconfig: string; readonly repo
         if (!existsSync(html)) throw new Error(`no report at ${html}`);
         const url = pathToFileURL(html).href;
         const dom = await execText(CHROMIUM, [...CHROMIUM_ARGS, '--dump-dom', url], { timeoutMs: 120_000 });
-        const nodes = (await execText(kubectlBinary(), ['--kubeconfig', target.kubeconfig, 'get', 'nodes', '-o', 'jsonpath={.items[*].metadata.name}']))
+        const nodes = (await kubectl(target.kubeconfig, ['get', 'nodes', '-o', 'jsonpath={.items[*].metadata.name}']))
           .trim()
           .split(/\s+/);
         const header = dom.indexOf('id="dsc-cluster"');

@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, isIP, type Socket } from 'node:net';
 import { dirname, isAbsolute, join } from 'node:path';
 import { kubectlBinary } from '../cluster/lib/paths.ts';
+import { RUN_ID_LABEL } from '../support/namespace.ts';
 import {
   describeRun,
   execText,
@@ -21,7 +22,6 @@ import {
   type SuiteRun,
 } from './robustness.ts';
 
-const RUN_ID_LABEL = 'dualstack-conformance/run-id';
 const REMOVE_PREFIX = 'dualstack-conformance: remove it with: ';
 
 // ---------------------------------------------------------------------------------------------------------------

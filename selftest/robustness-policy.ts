@@ -26,7 +26,8 @@ import {
 const POLICY = "ValidatingAdmissionPolicy 'dualstack-conformance'";
 const POD_SECURITY = 'violates PodSecurity';
 const ACCOUNT = 'system:serviceaccount:dualstack-conformance:dualstack-conformance';
-const MANIFESTS = ['rbac.yaml', 'policy.yaml'].flatMap((file) => ['-f', join(projectDir, 'deploy', file)]);
+/** `-f deploy/rbac.yaml -f deploy/policy.yaml`: the least-privilege identity and its confinement, applied together. */
+export const MANIFESTS = ['rbac.yaml', 'policy.yaml'].flatMap((file) => ['-f', join(projectDir, 'deploy', file)]);
 
 
 /** The server's answer in a failed kubectl's error ("Error from server (Forbidden): ..."), or the whole error. */

@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { IMAGE_SETTINGS } from '../support/config.ts';
+import { EXPIRES_AT_KEY, MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_ID_LABEL } from '../support/namespace.ts';
+import { OFFCLUSTER_ROLE, OFFCLUSTER_ROLE_LABEL } from '../support/offcluster.ts';
 import { snapshot } from './leaks.ts';
 import {
   describeRun,
@@ -24,10 +26,6 @@ import {
   type SuiteRun,
 } from './robustness.ts';
 
-const MANAGED_BY = 'app.kubernetes.io/managed-by';
-const RUN_ID = 'dualstack-conformance/run-id';
-const EXPIRES_AT = 'dualstack-conformance/expires-at';
-const ROLE = 'dualstack-conformance/role';
 /** A quick run: the sweep, the namespaces and one check; enough to see what the sweep did. */
 const SHORT_RUN = ['--grep', '[node.podcidr.first]'];
 
@@ -174,7 +172,7 @@ export function sweepCases(target: RobustnessTarget): RobustnessCase[] {
           const namespace = (name: string): object => ({
             apiVersion: 'v1',
             kind: 'Namespace',
-            metadata: { name, labels: { [MANAGED_BY]: 'dualstack-conformance', [RUN_ID]: name.slice(4, 12) } },
+            metadata: { name, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [RUN_ID_LABEL]: name.slice(4, 12) } },
           });
           try {
             // Created first, then stamped relative to their creationTimestamp: the API server's clock, as the suite's.
@@ -183,8 +181,8 @@ export function sweepCases(target: RobustnessTarget): RobustnessCase[] {
             if (Number.isNaN(serverNow)) throw new Error('no creationTimestamp on the created namespaces');
             const past = new Date(serverNow - 60_000).toISOString();
             const future = new Date(serverNow + 30 * 60_000).toISOString();
-            await kubectl(kubeconfig, ['annotate', 'namespace', ...names.expired, names.outsidePattern, `${EXPIRES_AT}=${past}`]);
-            await kubectl(kubeconfig, ['annotate', 'namespace', names.future, `${EXPIRES_AT}=${future}`]);
+            await kubectl(kubeconfig, ['annotate', 'namespace', ...names.expired, names.outsidePattern, `${EXPIRES_AT_KEY}=${past}`]);
+            await kubectl(kubeconfig, ['annotate', 'namespace', names.future, `${EXPIRES_AT_KEY}=${future}`]);
             const dockerMs = await dockerNow();
             const image = IMAGE_SETTINGS.agnhost.default;
             for (const [name, expiry] of [
@@ -194,8 +192,8 @@ export function sweepCases(target: RobustnessTarget): RobustnessCase[] {
               // Never started, on no network: a leftover as the sweep lists it (all states), touching nothing.
               await execText('docker', [
                 'create', '--name', name, '--network', 'none',
-                '--label', `${MANAGED_BY}=dualstack-conformance`, '--label', `${ROLE}=offcluster-client`,
-                '--label', `${RUN_ID}=${name.slice(-8)}`, '--label', `${EXPIRES_AT}=${expiry}`, image,
+                '--label', `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`, '--label', `${OFFCLUSTER_ROLE_LABEL}=${OFFCLUSTER_ROLE}`,
+                '--label', `${RUN_ID_LABEL}=${name.slice(-8)}`, '--label', `${EXPIRES_AT_KEY}=${expiry}`, image,
               ]);
             }
             // Another run of this version starting meanwhile may sweep them first: what was already going when this

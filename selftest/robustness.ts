@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { projectDir } from '../cluster/lib/paths.ts';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_ID_LABEL } from '../support/namespace.ts';
 import { kindNetworkContainers, leaksSince, snapshot } from './leaks.ts';
 import { exposureCases } from './robustness-exposure.ts';
 import { cleanupCases } from './robustness-cleanup.ts';
@@ -36,8 +37,7 @@ function testCommand(): [string, ...string[]] {
   // Our own Node for `node`; a package binary (e.g. tsx) from node_modules/.bin.
   return [command === 'node' ? process.execPath : join(projectDir, 'node_modules', '.bin', command), ...args];
 }
-const MANAGED_BY = 'app.kubernetes.io/managed-by=dualstack-conformance';
-const RUN_ID_LABEL = 'dualstack-conformance/run-id';
+const MANAGED_BY = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
 /** After the CLI exits, what it created must be gone within this bound (it waits for deletion before exiting). */
 const GONE_WITHIN_MS = 20_000;
 
@@ -64,7 +64,7 @@ interface SuiteOptions {
   readonly onPhase?: (phase: string, pid: number, soFar: { stdout: string }) => void;
 }
 
-function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (key === 'KUBECONFIG' || key.startsWith('DSC_')) continue;

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectDir } from '../cluster/lib/paths.ts';
 import { snapshot } from './leaks.ts';
-import { describeRun, execText, expectCode, nothingLeaked, oneLineLeavingNothing, runSuite, withTempDir, type RobustnessCase } from './robustness.ts';
+import { cleanEnv, describeRun, execText, expectCode, nothingLeaked, oneLineLeavingNothing, runSuite, withTempDir, type RobustnessCase } from './robustness.ts';
 
 /** Where our images are parked while a case pretends the machine never built them. */
 const HIDDEN_REPOSITORY_PREFIX = 'dsc-hidden/';
@@ -149,8 +149,7 @@ export function userClusterCases(target: { readonly kubeconfig: string }): Robus
           const started = Date.now();
           await execText('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: clone, timeoutMs: 300_000 });
           const installSeconds = (Date.now() - started) / 1000;
-          const childEnv: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: kubeconfig };
-          for (const key of Object.keys(childEnv)) if (key.startsWith('DSC_')) delete childEnv[key];
+          const childEnv = cleanEnv({ KUBECONFIG: kubeconfig });
           // mocha's --grep is a regular expression: `node.` also selects titles that mention a node; every one must pass.
           const out = await execText('npx', ['mocha', '--grep', 'node.', '--reporter', 'spec'], { cwd: clone, env: childEnv, timeoutMs: 300_000 });
           const passing = /(\d+) passing/.exec(out)?.[1];

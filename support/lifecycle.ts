@@ -12,6 +12,7 @@ import { fixtureVariables } from './deploy.ts';
 import { ConfigurationError } from './errors.ts';
 import { familyAbsence } from './families.ts';
 import { loadInClusterConfig } from './in-cluster.ts';
+import { escapeRegExp } from './listing.ts';
 import { describePermission, kubeconfigFiles, loadKubeConfig, makeClients, preflight, type Clients } from './k8s.ts';
 import { declaredLbProvider, describeLbProvider } from './loadbalancer.ts';
 import { PROJECT_ROOT } from './mocharc.ts';
@@ -217,7 +218,7 @@ export function mochaGrep(argv: readonly string[]): MochaGrep | undefined {
   let text: string;
   if (typeof options.fgrep === 'string' && options.fgrep !== '') {
     text = options.fgrep;
-    pattern = new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    pattern = new RegExp(escapeRegExp(text));
   } else if (options.grep !== undefined && options.grep !== '') {
     text = String(options.grep);
     // mocha's own reading: "/re/flags" or a bare pattern.

@@ -33,7 +33,8 @@ export function formatCheckList(checks: readonly ListedCheck[]): string {
   return [...lines, `${checks.length} checks`].join('\n');
 }
 
-function escapeRegExp(text: string): string {
+/** `text` matched literally inside a regular expression. */
+export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 

@@ -127,7 +127,8 @@ export interface RunSummary {
   readonly topology?: Topology | undefined;
 }
 
-function xmlAttribute(value: string): string {
+/** Text safe inside an XML/HTML attribute or element: control characters dropped, markup characters escaped. */
+export function xmlAttribute(value: string): string {
   return xmlText(value)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

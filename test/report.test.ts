@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import type { V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { injectReportHeader, renderReportHeader, verdictLine, type HeaderSummary } from '../support/report/header.ts';
-import { escapeXml, renderTopologySvg } from '../support/report/svg.ts';
+import { renderTopologySvg } from '../support/report/svg.ts';
 import { buildTopology, worstVerdict } from '../support/report/topology.ts';
-import type { CheckResult } from '../support/results.ts';
+import { xmlAttribute, type CheckResult } from '../support/results.ts';
 
 // Shapes as a two-node dual-stack kind cluster returns them (addresses from a real run on this machine).
 const node = (name: string, v4: string, v6: string, cidrs: string[]): V1Node => ({
@@ -115,7 +115,7 @@ describe('report: the topology picture and the header', function () {
     };
     expect(verdictLine(summary)).to.equal('FAILED: 53 passed, 1 failed, 0 skipped, 0 not run of 54 checks; 1 check failed');
     const header = renderReportHeader(summary, renderTopologySvg(buildTopology(input)));
-    expect(header).to.include('kind-&#60;dual&#62;').and.include('IPv4 + IPv6, primary IPv4 (dual-stack)').and.include('lb-provider (--absent lb-provider), offcluster-network (in-cluster run: no off-cluster client)');
+    expect(header).to.include('kind-&lt;dual&gt;').and.include('IPv4 + IPv6, primary IPv4 (dual-stack)').and.include('lb-provider (--absent lb-provider), offcluster-network (in-cluster run: no off-cluster client)');
     const dir = mkdtempSync(join(tmpdir(), 'dsc-report-'));
     try {
       const file = join(dir, 'report.html');
@@ -128,7 +128,7 @@ describe('report: the topology picture and the header', function () {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    expect(escapeXml(`a<b & "c"`)).to.equal('a&#60;b &#38; &#34;c&#34;');
+    expect(xmlAttribute(`a<b & "c"`)).to.equal('a&lt;b &amp; &quot;c&quot;');
   });
 });
 

@@ -2,7 +2,8 @@
 // primary, CNI, kube-proxy mode, LoadBalancer provider, declared absences) and the topology picture, placed before
 // mochawesome's own page so the report opens on what was judged, not on a list of test titles.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { escapeXml, VERDICT_COLOURS } from './svg.ts';
+import { xmlAttribute as escapeXml } from '../results.ts';
+import { VERDICT_COLOURS } from './svg.ts';
 
 /** What the header needs of summary.json (kept structural, so an older summary renders too). */
 export interface HeaderSummary {

@@ -2,7 +2,7 @@
 // Services below, the off-cluster client at the left; each probed path is a line per family (IPv4 solid, IPv6
 // dashed) coloured by its verdict, with the checks it stands for as the line's tooltip.
 import type { IpFamily } from '../ip.ts';
-import type { Verdict } from '../results.ts';
+import { xmlAttribute as escapeXml, type Verdict } from '../results.ts';
 import { byFamily, TOPOLOGY_BOXES, type Topology, type TopologyEdge } from './topology.ts';
 
 export const VERDICT_COLOURS: Readonly<Record<Verdict, string>> = { passed: '#2e7d32', failed: '#c62828', skipped: '#9e9e9e', 'not-run': '#ef6c00' };
@@ -15,10 +15,6 @@ const OFFCLUSTER_WIDTH = 190;
 const GAP = 40;
 const MARGIN = 20;
 const EDGE_BAND = 120;
-
-export function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`);
-}
 
 interface Box {
   readonly id: string;
