@@ -151,7 +151,8 @@ async function main(): Promise<void> {
     process.exit(EXIT.passed);
   }
   if (request.action === 'list') {
-    line(request.json ? JSON.stringify(checkList(), null, 2) : formatCheckList(checkList()));
+    const checks = await checkList();
+    line(request.json ? JSON.stringify(checks, null, 2) : formatCheckList(checks));
     process.exit(EXIT.passed);
   }
   if (request.action === 'print-images') {

@@ -1,23 +1,33 @@
 // Endpoint updates, per family: dual-stack-update-svc selects the backends labelled endpoint-update=member. The check
 // adds the other backend (it must then answer from every node client), then removes the first one (after which every
 // node client must get the remaining backend only). Each family's check starts from whatever the last one left.
-import { check, exclusively } from '../support/check.ts';
+import { exclusively, registerArea } from '../support/check.ts';
+import { checkArea, perFamily } from '../support/checks.ts';
 import { judgeOnlyRemaining, nodesOfPods, probeSources, serviceDestination, untilEveryResponder } from '../support/connectivity.ts';
 import { BACKEND_ROLES, ENDPOINT_UPDATE_LABEL, ENDPOINT_UPDATE_MEMBER, SERVICES } from '../support/expectations.ts';
-import { ALL_FAMILIES, familySlug } from '../support/ip.ts';
 import { patchPodLabels } from '../support/k8s.ts';
 import { hostnameProbeGroup, repeatedHttpProbe } from '../support/probes.ts';
-import { currentRun, deployed } from '../support/run.ts';
 
 /** Requests in a row that must all reach the remaining backend once the other was removed. */
 const AFTER_REMOVAL_REQUESTS = 10;
 
-describe('Endpoint updates: a Service follows its backends in each family', function () {
-  for (const family of ALL_FAMILIES) {
+export const ENDPOINT_UPDATES = checkArea('connectivity', 'Endpoint updates: a Service follows its backends in each family', [
+  perFamily(
+    'conn.endpoint-update',
+    {
+      title: 'a Service follows its endpoints on its {family} clusterIP: an added backend is reached, a removed one no longer is',
+      verifies:
+        'dual-stack-update-svc selects pods labelled endpoint-update=member. The label is added to the other backend, which must then answer on the {family} clusterIP from every node client; then it is removed from the first one, after which 10 answers in a row from every node client must all come from the remaining backend. Both within the connectivity bound.',
+      pageStep: null,
+      upstream: 'test/e2e/network/service.go: "should be updated after adding or deleting ports" / endpoint changes in dual_stack.go',
+      causes: [
+        'kube-proxy not running or not syncing on a node (its {family} rules are stale)',
+        'EndpointSlice controller or mirroring not producing {family} slices for the change',
+      ],
+    },
     // The families' checks move the same label: one after the other, even when started together.
-    check(`conn.endpoint-update.${familySlug(family)}`, (t) => exclusively('endpoint-update', async () => {
-      const run = currentRun();
-      const fixtures = deployed();
+    (t) => exclusively('endpoint-update', async () => {
+      const { run, fixtures, family } = t;
       const namespace = run.namespaces.main;
       const { sources, problems } = probeSources(fixtures.nodeClients, family, 'node client');
       const destination = serviceDestination(SERVICES.endpointUpdate, fixtures.services.get(SERVICES.endpointUpdate), family);
@@ -64,6 +74,8 @@ describe('Endpoint updates: a Service follows its backends in each family', func
         ...afterAdding.filter(({ outcome }) => !outcome.ok).map(({ outcome }) => `after adding ${added}: ${outcome.line}: ${outcome.detail}`),
         ...afterRemoving.filter((outcome) => !outcome.ok).map((outcome) => `after removing ${removed}: ${outcome.line}: ${outcome.detail}`),
       ]);
-    }));
-  }
-});
+    }),
+  ),
+]);
+
+registerArea(ENDPOINT_UPDATES);

@@ -6,7 +6,7 @@
 // Under the CLI, the CLI has prepared the run and tears it down itself. Under plain mocha nobody has: the `before`
 // first does what the CLI does (support/lifecycle.ts, the same code) and the last `after` runs the cleanup registry.
 import addContext from 'mochawesome/addContext.js';
-import { startSelectedChecks } from '../support/check.ts';
+import { acceptSpecRegistrations, startSelectedChecks } from '../support/check.ts';
 import { CleanupRegistry } from '../support/cleanup.ts';
 import { deployFixtures } from '../support/deploy.ts';
 import { collectDiagnostics } from '../support/diagnostics.ts';
@@ -23,6 +23,9 @@ import {
 import { offclusterNetwork, stopOffclusterClient } from '../support/offcluster.ts';
 import { currentSelection, runInProgress, type Run } from '../support/run.ts';
 import { tearDownRun } from '../support/teardown.ts';
+
+// mocha loads this file before the spec files (the CLI does the same): from now on they register their checks.
+acceptSpecRegistrations();
 
 /** Set only when these hooks prepared the run (plain mocha): then they own its teardown. */
 let ownedCleanup: CleanupRegistry | undefined;
@@ -67,7 +70,7 @@ export const mochaHooks: Mocha.RootHookObject = {
         await attachDiagnostics(this, run);
         throw error;
       }
-      startSelectedChecks(run.selectedIds);
+      startSelectedChecks(run);
     },
   ],
   beforeEach: [

@@ -6,11 +6,11 @@
 // An ingress hostname (AWS NLB/ELB) stands for the addresses it resolves to: its A and AAAA answers, looked up from
 // the off-cluster client (else from this host), are judged as the external IPs of each family.
 import type { V1Service } from '@kubernetes/client-node';
-import { check, type CheckContext } from '../support/check.ts';
-import { nodesOfPods, untilEveryResponder } from '../support/connectivity.ts';
+import { registerArea, type CheckContext } from '../support/check.ts';
+import { check, checkArea, perFamily } from '../support/checks.ts';
 import { describeError } from '../support/errors.ts';
-import { BACKEND_ROLES, SERVICE_PORT, SERVICES } from '../support/expectations.ts';
-import { ALL_FAMILIES, familySlug, type IpFamily } from '../support/ip.ts';
+import { SERVICE_PORT, SERVICES } from '../support/expectations.ts';
+import type { IpFamily } from '../support/ip.ts';
 import { judgeDualStackLoadBalancer, judgeIpv6LoadBalancer, serviceRef } from '../support/judgements.ts';
 import {
   describeLbProvider,
@@ -21,18 +21,21 @@ import {
   ingressHostnames,
   type HostnameResolution,
   type HostnameResolver,
-  type LbProvider,
 } from '../support/loadbalancer.ts';
-import { offclusterClient, offclusterHostnameProbe, offclusterNetwork, offclusterResolver } from '../support/offcluster.ts';
+import { offclusterClient, offclusterNetwork, offclusterResolver } from '../support/offcluster.ts';
 import { printCheckLine } from '../support/probes.ts';
-import { currentRun, deployed, type Run } from '../support/run.ts';
+import type { Run } from '../support/run.ts';
 import { settle } from '../support/wait.ts';
+import { everyBackendFromOffcluster, offclusterNetworkOf } from './offcluster-probing.ts';
+import { PAGE_LB } from './references.ts';
 
 interface SettledLb {
   readonly service: V1Service | undefined;
   readonly resolutions: readonly HostnameResolution[];
   readonly problems: string[];
 }
+
+type Settler = (t: CheckContext) => Promise<SettledLb>;
 
 let resolverOfRun: Promise<HostnameResolver> | undefined;
 
@@ -56,15 +59,10 @@ function ingressResolver(run: Run): Promise<HostnameResolver> {
 }
 
 /** Waits (bounded) until the LB Service satisfies `judge`; every check about one Service shares one wait. */
-function lbSettler(
-  name: string,
-  wanted: string,
-  judge: (service: V1Service, resolutions: readonly HostnameResolution[]) => string[],
-): () => Promise<SettledLb> {
+function lbSettler(name: string, wanted: string, judge: (service: V1Service, resolutions: readonly HostnameResolution[]) => string[]): Settler {
   let state: Promise<SettledLb> | undefined;
-  const settleOnce = async (): Promise<SettledLb> => {
-    const run = currentRun();
-    const created = deployed().services.get(name);
+  const settleOnce = async ({ run, fixtures }: CheckContext): Promise<SettledLb> => {
+    const created = fixtures.services.get(name);
     if (!created?.service) {
       return {
         service: undefined,
@@ -91,80 +89,127 @@ function lbSettler(
     }
     return { service: result.observed?.service, resolutions: result.observed?.resolutions ?? [], problems: result.problems };
   };
-  return () => (state ??= settleOnce());
+  return (t) => (state ??= settleOnce(t));
 }
 
-describe('LoadBalancer: the IPv6 and the dual-stack LoadBalancer Services', function () {
-  // Awaited by each check (they may start before mocha reaches this describe); printed once, when mocha gets here.
-  const lbProvider = (): Promise<LbProvider> => deployed().lbProvider;
-  before(async function () {
-    this.timeout(currentRun().config.timeouts.loadBalancer + 30_000);
-    process.stdout.write(`    LoadBalancer provider: ${describeLbProvider(await lbProvider())}\n`);
+const ipv6Lb = lbSettler(SERVICES.loadBalancerIpv6, 'an IPv6 external IP', judgeIpv6LoadBalancer);
+const dualLb = lbSettler(SERVICES.loadBalancerDual, 'an IPv4 and an IPv6 external IP', judgeDualStackLoadBalancer);
+
+/** Skips without a provider; else judges the Service's external IPs once settled, showing `ipFamilies` when asked. */
+async function judgeExternalIps(t: CheckContext, settled: Settler, showFamilies: boolean): Promise<void> {
+  const provider = await t.fixtures.lbProvider;
+  if (!provider.present) t.skip('lb-provider', provider.reason);
+  const { service, resolutions, problems } = await settled(t);
+  t.observe('LoadBalancer Service', {
+    ...(showFamilies ? { ipFamilies: service?.spec?.ipFamilies } : {}),
+    clusterIPs: service?.spec?.clusterIPs,
+    ingress: ingressAddresses(service),
+    loadBalancerSourceRanges: service?.spec?.loadBalancerSourceRanges,
+    hostnames: resolutions.map((resolution) => `${describeResolution(resolution)} (from ${resolution.from})`),
   });
+  t.verdict(problems);
+}
 
-  const ipv6Lb = lbSettler(SERVICES.loadBalancerIpv6, 'an IPv6 external IP', judgeIpv6LoadBalancer);
-  const dualLb = lbSettler(SERVICES.loadBalancerDual, 'an IPv4 and an IPv6 external IP', judgeDualStackLoadBalancer);
-
-  /** Skips without a provider or an off-cluster network; fails without the external IP; else probes [ip]:80. */
-  async function reachFromOffcluster(t: CheckContext, settled: () => Promise<SettledLb>, name: string, family: IpFamily, seeCheck: string): Promise<void> {
-    const provider = await lbProvider();
-    if (!provider.present) t.skip('lb-provider', provider.reason);
-    const run = currentRun();
-    const network = await offclusterNetwork(run);
-    if (!network.available) {
-      if (!network.declared) t.skip('offcluster-network', network.reason);
-      t.verdict([network.reason]);
-      return;
-    }
-    const { service, resolutions, problems } = await settled();
-    const [external] = externalAddresses(service, resolutions, family);
-    if (!external) {
-      t.verdict([...problems, `no ${family} external IP to reach (see ${seeCheck})`]);
-      return;
-    }
-    const client = await offclusterClient(run);
-    const label = external.hostname === undefined ? `svc ${name} external IP` : `svc ${name} ingress hostname ${external.hostname}`;
-    // Every backend must answer through the external IP, as for the in-cluster Service paths.
-    const pods = deployed().pods;
-    const { outcome, observed } = await untilEveryResponder(
-      BACKEND_ROLES.map((role) => pods[role].metadata?.name ?? role),
-      nodesOfPods(Object.values(pods)),
-      (accept) => offclusterHostnameProbe(run, client, { label, address: external.address, port: SERVICE_PORT }, 'tcp', accept),
-    );
-    t.observe('probe', observed);
-    t.verdict(outcome.ok ? [] : [`${outcome.line}: ${outcome.detail}`]);
+/** Skips without a provider or an off-cluster network; fails without the external IP; else probes [ip]:80. */
+async function reachFromOffcluster(t: CheckContext, settled: Settler, name: string, family: IpFamily, seeCheck: string): Promise<void> {
+  const provider = await t.fixtures.lbProvider;
+  if (!provider.present) t.skip('lb-provider', provider.reason);
+  if (!(await offclusterNetworkOf(t))) return;
+  const { service, resolutions, problems } = await settled(t);
+  const [external] = externalAddresses(service, resolutions, family);
+  if (!external) {
+    t.verdict([...problems, `no ${family} external IP to reach (see ${seeCheck})`]);
+    return;
   }
+  const client = await offclusterClient(t.run);
+  const label = external.hostname === undefined ? `svc ${name} external IP` : `svc ${name} ingress hostname ${external.hostname}`;
+  // Every backend must answer through the external IP, as for the in-cluster Service paths.
+  const { outcome, observed } = await everyBackendFromOffcluster(t, client, { label, address: external.address, port: SERVICE_PORT }, 'tcp');
+  t.observe('probe', observed);
+  t.verdict(outcome.ok ? [] : [`${outcome.line}: ${outcome.detail}`]);
+}
 
-  check('lb.ipv6.external-ip', async function (t) {
-    const provider = await lbProvider();
-    if (!provider.present) t.skip('lb-provider', provider.reason);
-    const { service, resolutions, problems } = await ipv6Lb();
-    t.observe('LoadBalancer Service', {
-      clusterIPs: service?.spec?.clusterIPs,
-      ingress: ingressAddresses(service),
-      loadBalancerSourceRanges: service?.spec?.loadBalancerSourceRanges,
-      hostnames: resolutions.map((resolution) => `${describeResolution(resolution)} (from ${resolution.from})`),
-    });
-    t.verdict(problems);
-  });
+export const LOADBALANCER = checkArea(
+  'loadbalancer',
+  'LoadBalancer: the IPv6 and the dual-stack LoadBalancer Services',
+  [
+    check(
+      'lb.ipv6.external-ip',
+      {
+        requires: 'IPv6',
+        title: "the page's IPv6 LoadBalancer Service gets an IPv6 clusterIP and an IPv6 external IP",
+        verifies:
+          'dual-stack-ipv6-lb-svc gets an IPv6 clusterIP and, within the loadBalancer timeout, an IPv6 external address: an IPv6 ip in status.loadBalancer.ingress, or an ingress hostname (AWS NLB/ELB style) with an AAAA answer, resolved from the off-cluster client (else from the host running the suite).',
+        pageStep: `${PAGE_LB}: dual-stack-ipv6-lb-svc.yaml gets IPv6 CLUSTER-IP and EXTERNAL-IP`,
+        upstream: null,
+        causes: [
+          'The LB provider has no IPv6 address pool',
+          'The provider ignores Services whose ipFamilies are [IPv6]',
+          'The load balancer behind the ingress hostname is IPv4-only, so its name has no AAAA record (AWS: the load balancer\'s IP address type must be dualstack)',
+        ],
+        skipsWithout: ['lb-provider'],
+      },
+      (t) => judgeExternalIps(t, ipv6Lb, false),
+    ),
+    check(
+      'lb.ipv6.reachable',
+      {
+        requires: 'IPv6',
+        title: "the page's IPv6 LoadBalancer Service answers on its IPv6 external IP from outside the cluster",
+        verifies:
+          'From a client container outside the cluster (on the nodes\' docker network), HTTP GET to [IPv6 external IP]:80 (an ingress IP, or the ingress hostname\'s AAAA answer) is answered by every backend (each name seen at least once).',
+        pageStep: `${PAGE_LB}: "verify the Service is reachable on its IP and port"`,
+        upstream: null,
+        causes: [
+          'The provider announces the IPv6 address but does not route it (MetalLB L2: no NDP answer from a speaker)',
+          'kube-proxy lacks rules for the LB IP',
+        ],
+        skipsWithout: ['lb-provider', 'offcluster-network'],
+      },
+      (t) => reachFromOffcluster(t, ipv6Lb, SERVICES.loadBalancerIpv6, 'IPv6', 'lb.ipv6.external-ip'),
+    ),
+    check(
+      'lb.dual.external-ips',
+      {
+        requires: 'both',
+        title: 'a RequireDualStack LoadBalancer Service gets an IPv4 and an IPv6 external IP',
+        verifies:
+          'dual-stack-require-lb-svc (RequireDualStack [IPv4, IPv6]) gets clusterIPs of both families and, within the loadBalancer timeout, an external address of each family: ingress ips, or the A and AAAA answers for an ingress hostname (resolved from outside the cluster).',
+        pageStep: null,
+        upstream: null,
+        causes: [
+          'The LB provider has an address pool of one family only (MetalLB: the IPAddressPool lists one range)',
+          'The provider assigns one address per Service whatever its ipFamilies',
+          'The ingress hostname resolves to one family only (an IPv4-only cloud load balancer: no AAAA record)',
+        ],
+        skipsWithout: ['lb-provider'],
+      },
+      (t) => judgeExternalIps(t, dualLb, true),
+    ),
+    perFamily(
+      'lb.dual.reachable',
+      {
+        requires: 'both',
+        title: "a RequireDualStack LoadBalancer Service answers on its {family} external IP from outside the cluster",
+        verifies:
+          "From a client container outside the cluster (on the nodes' docker network), HTTP GET to dual-stack-require-lb-svc's {family} external IP (an ingress IP, or an answer for its ingress hostname) on port 80 is answered by every backend (each name seen at least once).",
+        pageStep: null,
+        upstream: null,
+        causes: [
+          'The provider announces the {family} address but does not route it (MetalLB L2: no ARP/NDP answer from a speaker)',
+          'kube-proxy lacks {family} rules for the LB IP',
+          'The Service has no {family} external IP (see lb.dual.external-ips)',
+        ],
+        skipsWithout: ['lb-provider', 'offcluster-network'],
+      },
+      (t) => reachFromOffcluster(t, dualLb, SERVICES.loadBalancerDual, t.family, 'lb.dual.external-ips'),
+    ),
+  ],
+  // The checks await the provider themselves (they may start before mocha reaches this describe); printed once, here.
+  async (hook, run, fixtures) => {
+    hook.timeout(run.config.timeouts.loadBalancer + 30_000);
+    process.stdout.write(`    LoadBalancer provider: ${describeLbProvider(await fixtures.lbProvider)}\n`);
+  },
+);
 
-  check('lb.ipv6.reachable', (t) => reachFromOffcluster(t, ipv6Lb, SERVICES.loadBalancerIpv6, 'IPv6', 'lb.ipv6.external-ip'));
-
-  check('lb.dual.external-ips', async function (t) {
-    const provider = await lbProvider();
-    if (!provider.present) t.skip('lb-provider', provider.reason);
-    const { service, resolutions, problems } = await dualLb();
-    t.observe('LoadBalancer Service', {
-      ipFamilies: service?.spec?.ipFamilies,
-      clusterIPs: service?.spec?.clusterIPs,
-      ingress: ingressAddresses(service),
-      loadBalancerSourceRanges: service?.spec?.loadBalancerSourceRanges,
-      hostnames: resolutions.map((resolution) => `${describeResolution(resolution)} (from ${resolution.from})`),
-    });
-    t.verdict(problems);
-  });
-
-  for (const family of ALL_FAMILIES) {
-    check(`lb.dual.reachable.${familySlug(family)}`, (t) => reachFromOffcluster(t, dualLb, SERVICES.loadBalancerDual, family, 'lb.dual.external-ips'));
-  }
-});
+registerArea(LOADBALANCER);

@@ -1,12 +1,12 @@
 // The page's "Validate Services", in today's fields: each Service gets the families its ipFamilyPolicy and
 // ipFamilies ask for, clusterIPs in ipFamilies' order, and EndpointSlices per family listing the backends.
 import type { V1Service } from '@kubernetes/client-node';
-import { check } from '../support/check.ts';
-import { BACKEND_ROLES, BACKEND_SERVICES, expectedAllocation, SERVICE_ALLOCATIONS } from '../support/expectations.ts';
-import { ALL_FAMILIES, familySlug } from '../support/ip.ts';
+import { registerArea, type CheckContext } from '../support/check.ts';
+import { check, checkArea, perFamily } from '../support/checks.ts';
+import { BACKEND_ROLES, BACKEND_SERVICES, expectedAllocation, SERVICES, type ServiceAllocationExpectation } from '../support/expectations.ts';
 import { judgeEndpointSlices, judgeServiceAllocation, podIPsOf, serviceRef } from '../support/judgements.ts';
-import { currentRun, deployed } from '../support/run.ts';
 import { settle } from '../support/wait.ts';
+import { PAGE_SERVICES, UPSTREAM } from './references.ts';
 
 function allocationOf(service: V1Service): Record<string, unknown> {
   return {
@@ -17,31 +17,99 @@ function allocationOf(service: V1Service): Record<string, unknown> {
   };
 }
 
-describe('Services: clusterIPs follow ipFamilyPolicy and ipFamilies', function () {
-  for (const expectation of SERVICE_ALLOCATIONS) {
-    check(expectation.checkId, function (t) {
-      const run = currentRun();
-      const created = deployed().services.get(expectation.service);
-      const primary = run.cluster.families.primary;
-      if (!created?.service) {
-        t.verdict([`svc ${run.namespaces.main}/${expectation.service} was rejected by the API server: ${created?.rejection ?? 'not created'}`]);
-        return;
-      }
-      if (!primary) {
-        t.verdict([`the cluster's service families are unknown (${run.cluster.families.services.source})`]);
-        return;
-      }
-      const expected = expectedAllocation(expectation, primary);
-      t.observe(`svc ${expectation.service}`, allocationOf(created.service));
-      t.observe('expected', { ...expected, serviceCidrs: run.cluster.families.services.serviceCidrs, serviceRangesFrom: run.cluster.families.services.source });
-      t.verdict(judgeServiceAllocation(created.service, expected, run.cluster.families.services));
-    });
+/** The body of an allocation check: the Service got the families and clusterIPs `expectation` asks for. */
+function judgeAllocation(t: CheckContext, expectation: ServiceAllocationExpectation): void {
+  const { run } = t;
+  const created = t.fixtures.services.get(expectation.service);
+  const primary = run.cluster.families.primary;
+  if (!created?.service) {
+    t.verdict([`svc ${run.namespaces.main}/${expectation.service} was rejected by the API server: ${created?.rejection ?? 'not created'}`]);
+    return;
   }
+  if (!primary) {
+    t.verdict([`the cluster's service families are unknown (${run.cluster.families.services.source})`]);
+    return;
+  }
+  const expected = expectedAllocation(expectation, primary);
+  t.observe(`svc ${expectation.service}`, allocationOf(created.service));
+  t.observe('expected', { ...expected, serviceCidrs: run.cluster.families.services.serviceCidrs, serviceRangesFrom: run.cluster.families.services.source });
+  t.verdict(judgeServiceAllocation(created.service, expected, run.cluster.families.services));
+}
 
-  for (const family of ALL_FAMILIES) {
-    check(`svc.endpointslices.${familySlug(family)}`, async function (t) {
-      const run = currentRun();
-      const fixtures = deployed();
+export const SERVICE_CHECKS = checkArea('services', 'Services: clusterIPs follow ipFamilyPolicy and ipFamilies', [
+  check(
+    'svc.default.primary',
+    {
+      requires: 'none',
+      title: "a Service without ipFamilies gets SingleStack in the cluster's first service family",
+      verifies:
+        'dual-stack-default-svc (the page\'s default Service) gets ipFamilyPolicy SingleStack, ipFamilies [primary] and one clusterIP of that family inside a service range of that family (any ServiceCIDR object\'s, when the API shows them).',
+      pageStep: `${PAGE_SERVICES}: dual-stack-default-svc.yaml gets the family of the first --service-cluster-ip-range`,
+      upstream: `${UPSTREAM}: "should create a single stack service with cluster ip from primary service range"`,
+      causes: ['A mutating webhook that sets ipFamilies', 'kube-apiserver --service-cluster-ip-range order differs from what you expect'],
+    },
+    (t) => judgeAllocation(t, { service: SERVICES.default, policy: 'SingleStack', families: 'primary' }),
+  ),
+  perFamily(
+    'svc.single',
+    {
+      title: 'a Service with ipFamilies [{family}] gets one {family} clusterIP',
+      verifies:
+        'The SingleStack [{family}] Service gets ipFamilies [{family}] and exactly one clusterIP, of {family}, inside a {family} range of any ServiceCIDR object.',
+      pageStep: `${PAGE_SERVICES}: dual-stack-ipv6-svc.yaml (ipFamily: IPv6 on the page; ipFamilies [IPv6] today) and its IPv4 twin`,
+      upstream: `${UPSTREAM}: "should create service with ipv4 cluster ip" / "should create service with ipv6 cluster ip"`,
+      causes: ['kube-apiserver --service-cluster-ip-range lacks an {family} range', 'The ServiceCIDR objects lack an {family} range'],
+    },
+    (t) => judgeAllocation(t, { service: t.family === 'IPv4' ? SERVICES.ipv4 : SERVICES.ipv6, policy: 'SingleStack', families: [t.family] }),
+  ),
+  check(
+    'svc.prefer.dual',
+    {
+      requires: 'both',
+      title: 'a PreferDualStack Service gets an IPv4 and an IPv6 clusterIP, primary family first',
+      verifies: 'dual-stack-prefer-dual-svc gets ipFamilies of both families, primary first, and clusterIPs in the same order.',
+      pageStep: null,
+      upstream: null,
+      causes: ['kube-apiserver --service-cluster-ip-range lists one family (PreferDualStack then silently stays single-stack)'],
+    },
+    (t) => judgeAllocation(t, { service: SERVICES.prefer, policy: 'PreferDualStack', families: 'primary-first' }),
+  ),
+  check(
+    'svc.require.ipv4-ipv6',
+    {
+      requires: 'both',
+      title: 'a RequireDualStack [IPv4, IPv6] Service gets clusterIPs in that order',
+      verifies: 'clusterIPs[0] is IPv4 and clusterIPs[1] is IPv6, matching ipFamilies; each inside a range of its family of any ServiceCIDR object.',
+      pageStep: null,
+      upstream: `${UPSTREAM}: "should create service with ipv4,v6 cluster ip"`,
+      causes: ['kube-apiserver --service-cluster-ip-range lists one family: the API rejects RequireDualStack'],
+    },
+    (t) => judgeAllocation(t, { service: SERVICES.requireV4V6, policy: 'RequireDualStack', families: ['IPv4', 'IPv6'] }),
+  ),
+  check(
+    'svc.require.ipv6-ipv4',
+    {
+      requires: 'both',
+      title: 'a RequireDualStack [IPv6, IPv4] Service gets clusterIPs in that order',
+      verifies: 'clusterIPs[0] is IPv6 and clusterIPs[1] is IPv4, matching ipFamilies; each inside a range of its family of any ServiceCIDR object.',
+      pageStep: null,
+      upstream: `${UPSTREAM}: "should create service with ipv6,v4 cluster ip"`,
+      causes: ['kube-apiserver --service-cluster-ip-range lists one family: the API rejects RequireDualStack'],
+    },
+    (t) => judgeAllocation(t, { service: SERVICES.requireV6V4, policy: 'RequireDualStack', families: ['IPv6', 'IPv4'] }),
+  ),
+  perFamily(
+    'svc.endpointslices',
+    {
+      title: 'every Service with an {family} clusterIP has an {family} EndpointSlice holding its backends',
+      verifies:
+        'For each selector Service whose ipFamilies include {family}, EndpointSlices of addressType {family} list exactly the ready backends\' {family} addresses.',
+      pageStep: null,
+      upstream: `${UPSTREAM}: "should create service with ipv4,v6 cluster ip" (EndpointSlice per family)`,
+      causes: ['Pods have no {family} address', 'kube-controller-manager EndpointSlice controller not running or lagging'],
+    },
+    async function (t) {
+      const { run, fixtures, family } = t;
       const backends = BACKEND_ROLES.map((role) => ({ name: role, ips: podIPsOf(fixtures.pods[role]) }));
       t.observe('backends', backends);
       const candidates = BACKEND_SERVICES.map((name) => ({ name, created: fixtures.services.get(name) }));
@@ -79,6 +147,8 @@ describe('Services: clusterIPs follow ipFamilyPolicy and ipFamilies', function (
         }),
       );
       t.verdict(judged.flat());
-    });
-  }
-});
+    },
+  ),
+]);
+
+registerArea(SERVICE_CHECKS);

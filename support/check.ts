@@ -1,15 +1,27 @@
-// `check(id, body)`: registers one mocha `it` for one catalog check. The title is `[id] sentence`; a failure of a
-// check that needs a family the cluster lacks names that family; a skip carries its reason everywhere (console
-// title, report context, JUnit, summary) and becomes a failure under --strict unless the capability was declared
-// absent. A check needing a capability declared absent (--absent) is skipped before its body runs, whatever
-// detection would find, so nothing is probed or started for it.
+// A spec file's checks become mocha `it`s here (`registerArea`), one per check, titled `[id] sentence`; each body
+// runs with a context carrying the run's state. A failure of a check that needs a family the cluster lacks names
+// that family; a skip carries its reason everywhere (console title, report context, JUnit, summary) and becomes a
+// failure under --strict unless the capability was declared absent. A check needing a capability declared absent
+// (--absent) is skipped before its body runs, whatever detection would find, so nothing is probed or started for it.
 import addContext from 'mochawesome/addContext.js';
-import { checkById, checkTitle, selectedByFamily, CAPABILITY_DESCRIPTIONS, type Capability, type CheckInstance } from './checks.ts';
+import {
+  checkTitle,
+  selectedByFamily,
+  CAPABILITY_DESCRIPTIONS,
+  type Capability,
+  type CheckBody,
+  type CheckInstance,
+  type SpecArea,
+} from './checks.ts';
 import { declaredAbsentReason } from './config.ts';
+import type { DeployedFixtures } from './deploy.ts';
 import { TimeoutError } from './errors.ts';
 import { familyAbsence } from './families.ts';
+import type { IpFamily } from './ip.ts';
 import { probeLineSink } from './probes.ts';
-import { currentRun, currentSelection } from './run.ts';
+import { currentRun, currentSelection, type Run } from './run.ts';
+
+const NOT_DEPLOYED = 'fixtures are not deployed: the root before hook failed or did not run';
 
 /** A failed check; its message lists every problem found, one per line. */
 export class CheckFailure extends Error {
@@ -18,6 +30,10 @@ export class CheckFailure extends Error {
 
 export interface CheckContext {
   readonly check: CheckInstance;
+  /** The run: its configuration, clients, namespaces and what was discovered about the cluster. */
+  readonly run: Run;
+  /** Every fixture of the run, deployed and Ready. */
+  readonly fixtures: DeployedFixtures;
   /** Attaches what was observed (addresses, CIDRs, command output) to the report. */
   observe(title: string, value: unknown): void;
   /** Skips for a missing optional capability, with the reason. */
@@ -26,28 +42,28 @@ export interface CheckContext {
   verdict(problems: readonly string[]): void;
 }
 
-class SkipSignal {
-  constructor(readonly reason: string) {}
+/** The context of a per-family check's body: the family it judges. */
+export interface FamilyCheckContext extends CheckContext {
+  readonly family: IpFamily;
 }
 
-/** Capabilities the user declared absent (--absent, --lb-provider=none): their skips stay skips under --strict. */
-function declaredAbsent(capability: Capability): boolean {
-  return currentSelection().config.absent.includes(capability);
+class SkipSignal {
+  constructor(readonly reason: string) {}
 }
 
 /**
  * "cluster has no IPv6: ..." for each family the check needs and the cluster lacks; "IPv6 missing on part of the
  * cluster ...: node w ..." when only some nodes lack it.
  */
-function familyAbsences(check: CheckInstance): string[] {
+function familyAbsences(check: CheckInstance, run: Run): string[] {
   return check.requiresFamilies
-    .map((family) => familyAbsence(currentRun().cluster.families, family))
+    .map((family) => familyAbsence(run.cluster.families, family))
     .filter((text) => text !== '');
 }
 
 /** Appends the family absences a failure message does not already state. */
-function withFamilyAbsence(message: string, check: CheckInstance): string {
-  const absences = familyAbsences(check).filter((text) => !message.includes(text));
+function withFamilyAbsence(message: string, check: CheckInstance, run: Run): string {
+  const absences = familyAbsences(check, run).filter((text) => !message.includes(text));
   return absences.length === 0 ? message : `${message}\n${absences.join('\n')}`;
 }
 
@@ -92,28 +108,32 @@ interface CheckRecord {
 
 interface RegisteredCheck {
   readonly instance: CheckInstance;
-  readonly body: (context: CheckContext) => Promise<void> | void;
+  readonly body: CheckBody;
   started: Promise<CheckRecord> | undefined;
 }
 
 const registered = new Map<string, RegisteredCheck>();
 
 /** Runs a check's body with a context that records observations, and settles with what happened (never rejects). */
-function execute(instance: CheckInstance, body: RegisteredCheck['body']): Promise<CheckRecord> {
+function execute(run: Run, { instance, body }: RegisteredCheck): Promise<CheckRecord> {
   const lines: string[] = [];
-  return probeLineSink.run(lines, () => executeBody(instance, body, lines));
+  return probeLineSink.run(lines, () => executeBody(run, instance, body, lines));
 }
 
-async function executeBody(instance: CheckInstance, body: RegisteredCheck['body'], lines: readonly string[]): Promise<CheckRecord> {
+async function executeBody(run: Run, instance: CheckInstance, body: CheckBody, lines: readonly string[]): Promise<CheckRecord> {
   const observations: { title: string; value: unknown }[] = [];
+  const { fixtures } = run;
+  if (!fixtures) return { lines, observations, outcome: new Error(NOT_DEPLOYED) };
   const context: CheckContext = {
     check: instance,
+    run,
+    fixtures,
     observe: (title, value) => {
       observations.push({ title, value });
     },
     skip: (capability, reason) => {
-      const { strict, absent } = currentSelection().config;
-      const decision = decideSkip({ check: instance, capability, reason, familyAbsences: familyAbsences(instance), strict, declaredAbsent: absent });
+      const { strict, absent } = run.config;
+      const decision = decideSkip({ check: instance, capability, reason, familyAbsences: familyAbsences(instance, run), strict, declaredAbsent: absent });
       if (decision.kind === 'fail') throw new CheckFailure(decision.message);
       throw new SkipSignal(decision.reason);
     },
@@ -123,14 +143,15 @@ async function executeBody(instance: CheckInstance, body: RegisteredCheck['body'
   };
   const started = Date.now();
   try {
-    const absent = instance.skipsWithout.find(declaredAbsent);
-    if (absent !== undefined) context.skip(absent, declaredAbsentReason(absent, currentSelection().config));
+    // Declared absent (--absent, --lb-provider=none): skipped before anything is probed or started.
+    const absent = instance.skipsWithout.find((capability) => run.config.absent.includes(capability));
+    if (absent !== undefined) context.skip(absent, declaredAbsentReason(absent, run.config));
     await body(context);
     return { lines, observations, outcome: undefined };
   } catch (error) {
     return { lines, observations, outcome: error instanceof SkipSignal || error instanceof Error ? error : new Error(String(error)) };
   } finally {
-    currentRun().checkDurations.set(instance.id, Date.now() - started);
+    run.checkDurations.set(instance.id, Date.now() - started);
   }
 }
 
@@ -139,9 +160,9 @@ async function executeBody(instance: CheckInstance, body: RegisteredCheck['body'
  * own probes, bounded by the timeouts table), so a silent path costs its bound once per run, not once per check; the
  * `it`s then report in catalog order. A check whose body must not overlap another's takes a lock (`exclusively`).
  */
-export function startSelectedChecks(selectedIds: ReadonlySet<string>): void {
+export function startSelectedChecks(run: Run): void {
   for (const entry of registered.values()) {
-    if (selectedIds.has(entry.instance.id)) entry.started ??= execute(entry.instance, entry.body);
+    if (run.selectedIds.has(entry.instance.id)) entry.started ??= execute(run, entry);
   }
 }
 
@@ -155,24 +176,64 @@ export function exclusively<T>(lock: string, work: () => Promise<T>): Promise<T>
   return next;
 }
 
-export function check(id: string, body: (context: CheckContext) => Promise<void> | void): void {
-  const instance = checkById(id);
-  if (!selectedByFamily(instance, currentSelection().config.family)) return;
+/** mocha's functions a spec file registers with: the globals, or a stand-in in unit tests. */
+export interface MochaRegistrar {
+  describe(title: string, fn: () => void): void;
+  it(title: string, fn: (this: Mocha.Context) => Promise<void>): void;
+  before(fn: (this: Mocha.Context) => Promise<void>): void;
+}
+
+let suiteLoading = false;
+
+/**
+ * Called by the root hooks (specs/hooks.ts), which mocha loads before the spec files: only then do spec files become
+ * mocha tests. Elsewhere (--list, docs, unit tests importing specs/catalog.ts) they only define the catalog, even
+ * inside a mocha process.
+ */
+export function acceptSpecRegistrations(): void {
+  suiteLoading = true;
+}
+
+/** The last line of a spec file: its checks become mocha tests when mocha is loading the suite. */
+export function registerArea(area: SpecArea): void {
+  if (!suiteLoading || typeof describe !== 'function') return;
+  registerWith({ describe, it, before }, area, currentSelection().config.family);
+}
+
+/** One describe per spec file, one `it` per check that `--family` selects, in the spec file's order. */
+export function registerWith(mocha: MochaRegistrar, area: SpecArea, family: IpFamily | undefined): void {
+  mocha.describe(area.title, () => {
+    const hook = area.before;
+    if (hook) {
+      mocha.before(async function () {
+        const run = currentRun();
+        if (!run.fixtures) throw new Error(NOT_DEPLOYED);
+        await hook(this, run, run.fixtures);
+      });
+    }
+    for (const { instances, body } of area.checks) {
+      for (const instance of instances) if (selectedByFamily(instance, family)) registerCheck(mocha, instance, body);
+    }
+  });
+}
+
+function registerCheck(mocha: MochaRegistrar, instance: CheckInstance, body: CheckBody): void {
   const entry: RegisteredCheck = { instance, body, started: undefined };
-  registered.set(id, entry);
-  it(checkTitle(instance), async function () {
-    const record = await (entry.started ??= execute(instance, body));
+  registered.set(instance.id, entry);
+  mocha.it(checkTitle(instance), async function () {
+    const run = currentRun();
+    const record = await (entry.started ??= execute(run, entry));
     for (const line of record.lines) process.stdout.write(line);
     for (const observation of record.observations) addContext(this, observation);
     const error = record.outcome;
     if (error === undefined) return;
     if (error instanceof SkipSignal) {
-      currentRun().skipReasons.set(instance.id, error.reason);
+      run.skipReasons.set(instance.id, error.reason);
       addContext(this, { title: 'skipped', value: error.reason });
       if (this.test) this.test.title = `${this.test.title} (skipped: ${error.reason})`;
       this.skip();
     }
-    const failure = new CheckFailure(withFamilyAbsence(error.message, instance));
+    const failure = new CheckFailure(withFamilyAbsence(error.message, instance, run));
     // A verdict needs no stack trace; an unexpected error (a bug of ours) keeps its own for debugging.
     const expected = error instanceof CheckFailure || error instanceof TimeoutError;
     failure.stack = expected ? `${failure.name}: ${failure.message}` : `${failure.name}: ${failure.message}\n${error.stack ?? ''}`;

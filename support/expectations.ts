@@ -1,5 +1,5 @@
 // Expectations as data, apart from the probes that test them (the cilium-cli connectivity style): which fixtures
-// exist, what each Service must be allocated, and which connectivity and DNS scenarios run per family.
+// exist, and the shapes of a Service allocation and a connectivity scenario (each check's own row is in its spec).
 import type { ExpectedAllocation } from './judgements.ts';
 import { otherFamily, type IpFamily } from './ip.ts';
 
@@ -89,20 +89,10 @@ export const BACKEND_SERVICES: readonly string[] = [...BACKEND_CLUSTERIP_SERVICE
 export type FamiliesExpectation = readonly IpFamily[] | 'primary' | 'primary-first';
 
 export interface ServiceAllocationExpectation {
-  readonly checkId: string;
   readonly service: string;
   readonly policy: ExpectedAllocation['policy'];
   readonly families: FamiliesExpectation;
 }
-
-export const SERVICE_ALLOCATIONS: readonly ServiceAllocationExpectation[] = [
-  { checkId: 'svc.default.primary', service: SERVICES.default, policy: 'SingleStack', families: 'primary' },
-  { checkId: 'svc.single.ipv4', service: SERVICES.ipv4, policy: 'SingleStack', families: ['IPv4'] },
-  { checkId: 'svc.single.ipv6', service: SERVICES.ipv6, policy: 'SingleStack', families: ['IPv6'] },
-  { checkId: 'svc.prefer.dual', service: SERVICES.prefer, policy: 'PreferDualStack', families: 'primary-first' },
-  { checkId: 'svc.require.ipv4-ipv6', service: SERVICES.requireV4V6, policy: 'RequireDualStack', families: ['IPv4', 'IPv6'] },
-  { checkId: 'svc.require.ipv6-ipv4', service: SERVICES.requireV6V4, policy: 'RequireDualStack', families: ['IPv6', 'IPv4'] },
-];
 
 /** Resolves an expectation against the cluster's primary service family. */
 export function expectedAllocation(expectation: ServiceAllocationExpectation, primary: IpFamily): ExpectedAllocation {
@@ -144,36 +134,13 @@ export type ProbeProtocol = 'tcp' | 'udp';
 /** Where probes start: one pod, or the pod of that kind on every selected node. */
 export type ProbeSources = PodRole | 'node-clients' | 'node-hostnets';
 
+/** Who probes what over which protocol, and who must answer: one connectivity check's row, in its spec. */
 export interface ConnectivityScenario {
-  readonly baseId: string;
   readonly from: ProbeSources;
   readonly to: ConnectivityTarget;
   readonly responder: Responder;
   readonly protocol: ProbeProtocol;
 }
-
-export const CONNECTIVITY_SCENARIOS: readonly ConnectivityScenario[] = [
-  { baseId: 'conn.clusterip', from: 'node-clients', to: 'backend-service-cluster-ips', responder: 'every-backend', protocol: 'tcp' },
-  { baseId: 'conn.pod-to-pod', from: 'node-clients', to: 'node-clients-on-other-nodes', responder: 'target-pod', protocol: 'tcp' },
-  { baseId: 'conn.nodeport', from: 'node-clients', to: 'nodeport-on-every-node', responder: 'every-backend', protocol: 'tcp' },
-  { baseId: 'conn.hostnetwork-clusterip', from: 'node-hostnets', to: 'prefer-service-cluster-ip', responder: 'every-backend', protocol: 'tcp' },
-  { baseId: 'conn.hairpin', from: 'hairpin', to: 'own-service-cluster-ip', responder: 'source', protocol: 'tcp' },
-  { baseId: 'conn.udp.clusterip', from: 'node-clients', to: 'nodeport-service-cluster-ip', responder: 'every-backend', protocol: 'udp' },
-  { baseId: 'conn.udp.nodeport', from: 'node-clients', to: 'nodeport-on-every-node', responder: 'every-backend', protocol: 'udp' },
-  { baseId: 'conn.hostnet-endpoints', from: 'node-clients', to: 'hostnet-service-cluster-ip', responder: 'every-node-hostnet', protocol: 'tcp' },
-];
-
-export interface DnsScenario {
-  readonly baseId: string;
-  readonly service: string;
-  /** What the answer must equal: the Service's clusterIP of the family, or the backends' podIPs of the family. */
-  readonly answer: 'cluster-ip' | 'backend-pod-ips';
-}
-
-export const DNS_SCENARIOS: readonly DnsScenario[] = [
-  { baseId: 'dns.service', service: SERVICES.prefer, answer: 'cluster-ip' },
-  { baseId: 'dns.headless', service: SERVICES.headless, answer: 'backend-pod-ips' },
-];
 
 /** The port the backends serve (TCP and UDP) and the Services' port. */
 export const BACKEND_PORT = 9376;

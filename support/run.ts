@@ -1,5 +1,6 @@
 // The state of one run, shared in-process between whoever sets it up (the CLI, or the root hooks under plain mocha)
-// and the spec files (which read it). It only works if this module exists once per process: see the guard below.
+// and the checks (support/check.ts hands it to each check's context; spec files read no global). It only works if
+// this module exists once per process: see the guard below.
 import type { RunObjects } from './report/collect.ts';
 import type { CleanupRegistry } from './cleanup.ts';
 import type { ClusterInfo } from './cluster.ts';
@@ -91,10 +92,4 @@ export function currentRun(): Run {
 /** The run, if one was set up (hooks that must not fail when setup did not get that far). */
 export function runInProgress(): Run | undefined {
   return current;
-}
-
-export function deployed(): DeployedFixtures {
-  const fixtures = currentRun().fixtures;
-  if (!fixtures) throw new Error('fixtures are not deployed: the root before hook failed or did not run');
-  return fixtures;
 }

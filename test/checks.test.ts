@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
+import { CHECK_DEFINITIONS, CHECKS, CONNECTIVITY_SCENARIOS, SPEC_FILES, checkById, checkTitle, selectedByFamily } from '../specs/catalog.ts';
 import { renderChecksMarkdown } from '../support/checks-doc.ts';
-import { CHECK_SPECS, CHECKS, checkById, checkIdOfTitle, checkTitle, familyDependent, selectedByFamily } from '../support/checks.ts';
-import { CONNECTIVITY_SCENARIOS, DNS_SCENARIOS, SERVICE_ALLOCATIONS } from '../support/expectations.ts';
+import { CHECKS as DEFINED, checkIdOfTitle, familyDependent } from '../support/checks.ts';
+import { PROJECT_ROOT, readMocharc } from '../support/mocharc.ts';
 import { renderTimeoutsMarkdown } from '../support/timeouts.ts';
 
 describe('checks: the catalog', function () {
@@ -48,17 +50,32 @@ describe('checks: the catalog', function () {
     expect(checkIdOfTitle('[not.a.check] x')).to.equal(undefined);
   });
 
-  it('is referenced consistently by the expectation tables', function () {
-    for (const expectation of SERVICE_ALLOCATIONS) expect(() => checkById(expectation.checkId)).not.to.throw();
-    const perFamily = new Set(CHECK_SPECS.filter((spec) => spec.perFamily).map((spec) => spec.id));
-    for (const scenario of [...CONNECTIVITY_SCENARIOS, ...DNS_SCENARIOS]) expect(perFamily, scenario.baseId).to.include(scenario.baseId);
+  it('is collected from the spec files in .mocharc.json order, which is the order mocha reports them in', function () {
+    expect(SPEC_FILES.map(({ file }) => path.join(PROJECT_ROOT, file))).to.deep.equal(readMocharc().spec);
+    // What the spec modules defined as they were loaded is the catalog: the run reads that, before mocha loads them.
+    expect([...DEFINED].sort((a, b) => a.id.localeCompare(b.id))).to.deep.equal([...CHECKS].sort((a, b) => a.id.localeCompare(b.id)));
+    expect(CHECKS.map((check) => check.area)).to.deep.equal(CHECKS.map((check) => check.area).sort((a, b) => areaRank(a) - areaRank(b)));
+  });
+
+  it('defines each check in one place: its literal id in exactly one spec file, with its scenario there', function () {
+    const sources = SPEC_FILES.map(({ file }) => ({ file, text: readFileSync(path.join(PROJECT_ROOT, file), 'utf8') }));
+    for (const { spec } of CHECK_DEFINITIONS) {
+      const defining = sources.filter(({ text }) => text.includes(`'${spec.id}',\n`)).map(({ file }) => file);
+      expect(defining, spec.id).to.have.length(1);
+    }
+    const perFamily = new Set(CHECK_DEFINITIONS.filter(({ spec }) => spec.perFamily).map(({ spec }) => spec.id));
+    expect([...CONNECTIVITY_SCENARIOS.keys()]).to.have.length(8);
+    for (const id of CONNECTIVITY_SCENARIOS.keys()) expect(perFamily, id).to.include(id);
   });
 });
 
+const AREA_ORDER = ['nodes', 'pods', 'services', 'connectivity', 'dns', 'offcluster', 'loadbalancer'];
+const areaRank = (area: string): number => AREA_ORDER.indexOf(area);
+
 describe('checks: docs/checks.md', function () {
-  it('is the committed rendering of the catalog (run `npm run docs:checks` after changing support/checks.ts)', function () {
+  it('is the committed rendering of the catalog (run `npm run docs:checks` after changing a check in specs/)', function () {
     const committed = readFileSync(new URL('../docs/checks.md', import.meta.url), 'utf8');
-    expect(committed === renderChecksMarkdown(), 'docs/checks.md is stale').to.equal(true);
+    expect(committed === renderChecksMarkdown(CHECK_DEFINITIONS), 'docs/checks.md is stale').to.equal(true);
   });
 
   it('docs/timeouts.md is the committed rendering of the timeouts table', function () {
@@ -67,7 +84,7 @@ describe('checks: docs/checks.md', function () {
   });
 
   it('lists every check id', function () {
-    const markdown = renderChecksMarkdown();
+    const markdown = renderChecksMarkdown(CHECK_DEFINITIONS);
     for (const check of CHECKS) expect(markdown, check.id).to.contain(`\`${check.id}\``);
   });
 });

@@ -3,7 +3,8 @@ import { expect } from 'chai';
 import { hostnetResponders, podToPodTargets, judgeAffinity, judgeOnlyRemaining, nodesOfPods, planProbes, ResponderCollector, type ObservedState } from '../support/connectivity.ts';
 import { burstAnswers, burstCommand, groupBurstAnswers, groupBurstCommand } from '../support/probes.ts';
 import type { CreatedService } from '../support/deploy.ts';
-import { CONNECTIVITY_SCENARIOS, POD_ROLES, SERVICES, type ConnectivityScenario, type PodRole } from '../support/expectations.ts';
+import { CONNECTIVITY_SCENARIOS } from '../specs/catalog.ts';
+import { POD_ROLES, SERVICES, type ConnectivityScenario, type PodRole } from '../support/expectations.ts';
 import { dualNodes, onlyFamily, pod01, podWithIps, service } from './helpers.ts';
 
 const POD_ADDRESSES: Record<PodRole, { node: string; ips: string[] }> = {
@@ -57,9 +58,10 @@ function dualServices(): Map<string, CreatedService> {
   ]);
 }
 
-const scenario = (baseId: string): ConnectivityScenario => {
-  const found = CONNECTIVITY_SCENARIOS.find((candidate) => candidate.baseId === baseId);
-  if (!found) throw new Error(baseId);
+/** The scenario row of a connectivity check, as its spec defines it. */
+const scenario = (checkId: string): ConnectivityScenario => {
+  const found = CONNECTIVITY_SCENARIOS.get(checkId);
+  if (!found) throw new Error(checkId);
   return found;
 };
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { CHECKS } from '../support/checks.ts';
+import { CHECKS } from '../specs/catalog.ts';
 import type { IpFamily } from '../support/ip.ts';
 import { compareVerdicts, loadTable, parseCell, parseTable } from '../selftest/verdicts.ts';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { CHECKS, checkById, selectedByFamily } from '../support/checks.ts';
+import { CHECKS, checkById, selectedByFamily } from '../specs/catalog.ts';
 import { parseCli } from '../support/config.ts';
 import { judgeDualStackLoadBalancer } from '../support/judgements.ts';
 import { ConfigurationError } from '../support/errors.ts';

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { expect } from 'chai';
-import { checkById, checkTitle } from '../support/checks.ts';
+import { checkById, checkTitle } from '../specs/catalog.ts';
 import { countResults, ResultCollector, toJUnitXml, type RunSummary } from '../support/results.ts';
 
 function summaryOf(collector: ResultCollector): RunSummary {
