@@ -2,7 +2,7 @@
 // headless dual-stack Service's name resolves to its pods' addresses of both families.
 import type { V1Service } from '@kubernetes/client-node';
 import { registerArea, type CheckContext, type FamilyCheckContext } from '../support/check.ts';
-import { checkArea, perFamily } from '../support/checks.ts';
+import { checkArea, perFamily, type CheckDeclaration, type PerFamilyEntry } from '../support/checks.ts';
 import type { DeployedFixtures } from '../support/deploy.ts';
 import { clusterDomainFromSearch, parseResolvConf, serviceFqdn } from '../support/dns.ts';
 import { execText } from '../support/exec.ts';
@@ -98,29 +98,25 @@ function expectedAnswer(
   return { addresses, problems };
 }
 
+/**
+ * A DNS check: the client resolves `service`'s name for the family's record type and must get `answer`. The page
+ * has no DNS step and dual_stack.go no DNS test, so no DNS check has a page step or an upstream equivalent.
+ */
+function lookup(id: string, service: string, answer: ExpectedAnswer, entry: Omit<PerFamilyEntry, 'pageStep' | 'upstream'>): CheckDeclaration {
+  return perFamily(id, { ...entry, pageStep: null, upstream: null }, (t) => resolveService(t, service, answer));
+}
+
 export const DNS = checkArea('dns', 'DNS: Service names resolve in each family', [
-  perFamily(
-    'dns.service',
-    {
-      title: "a dual-stack Service's name resolves to its {family} clusterIP",
-      verifies: 'From the client pod, nslookup of the PreferDualStack Service\'s FQDN for the {family} record type (A or AAAA) returns exactly its {family} clusterIP.',
-      pageStep: null,
-      upstream: null,
-      causes: ['CoreDNS too old for dual-stack Services', 'The Service has no {family} clusterIP (see svc.prefer.dual)'],
-    },
-    (t) => resolveService(t, SERVICES.prefer, 'cluster-ip'),
-  ),
-  perFamily(
-    'dns.headless',
-    {
-      title: "a headless dual-stack Service's name resolves to its pods' {family} addresses",
-      verifies: 'From the client pod, nslookup of the headless Service\'s FQDN for the {family} record type returns exactly the backends\' {family} podIPs.',
-      pageStep: null,
-      upstream: null,
-      causes: ['EndpointSlices lack {family} (see svc.endpointslices)', 'CoreDNS not watching EndpointSlices of both families'],
-    },
-    (t) => resolveService(t, SERVICES.headless, 'backend-pod-ips'),
-  ),
+  lookup('dns.service', SERVICES.prefer, 'cluster-ip', {
+    title: "a dual-stack Service's name resolves to its {family} clusterIP",
+    verifies: 'From the client pod, nslookup of the PreferDualStack Service\'s FQDN for the {family} record type (A or AAAA) returns exactly its {family} clusterIP.',
+    causes: ['CoreDNS too old for dual-stack Services', 'The Service has no {family} clusterIP (see svc.prefer.dual)'],
+  }),
+  lookup('dns.headless', SERVICES.headless, 'backend-pod-ips', {
+    title: "a headless dual-stack Service's name resolves to its pods' {family} addresses",
+    verifies: 'From the client pod, nslookup of the headless Service\'s FQDN for the {family} record type returns exactly the backends\' {family} podIPs.',
+    causes: ['EndpointSlices lack {family} (see svc.endpointslices)', 'CoreDNS not watching EndpointSlices of both families'],
+  }),
 ]);
 
 registerArea(DNS);

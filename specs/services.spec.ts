@@ -2,8 +2,9 @@
 // ipFamilies ask for, clusterIPs in ipFamilies' order, and EndpointSlices per family listing the backends.
 import type { V1Service } from '@kubernetes/client-node';
 import { registerArea, type CheckContext } from '../support/check.ts';
-import { check, checkArea, perFamily } from '../support/checks.ts';
+import { check, checkArea, perFamily, type CheckDeclaration } from '../support/checks.ts';
 import { BACKEND_ROLES, BACKEND_SERVICES, expectedAllocation, SERVICES, type ServiceAllocationExpectation } from '../support/expectations.ts';
+import type { IpFamily } from '../support/ip.ts';
 import { judgeEndpointSlices, judgeServiceAllocation, podIPsOf, serviceRef } from '../support/judgements.ts';
 import { settle } from '../support/wait.ts';
 import { PAGE_SERVICES, UPSTREAM } from './references.ts';
@@ -34,6 +35,23 @@ function judgeAllocation(t: CheckContext, expectation: ServiceAllocationExpectat
   t.observe(`svc ${expectation.service}`, allocationOf(created.service));
   t.observe('expected', { ...expected, serviceCidrs: run.cluster.families.services.serviceCidrs, serviceRangesFrom: run.cluster.families.services.source });
   t.verdict(judgeServiceAllocation(created.service, expected, run.cluster.families.services));
+}
+
+/** A RequireDualStack Service whose ipFamilies are `order`: it gets clusterIPs of both families in that order. */
+function requireDualStack(id: string, service: string, order: readonly [IpFamily, IpFamily], upstreamTest: string): CheckDeclaration {
+  const [first, second] = order;
+  return check(
+    id,
+    {
+      requires: 'both',
+      title: `a RequireDualStack [${first}, ${second}] Service gets clusterIPs in that order`,
+      verifies: `clusterIPs[0] is ${first} and clusterIPs[1] is ${second}, matching ipFamilies; each inside a range of its family of any ServiceCIDR object.`,
+      pageStep: null,
+      upstream: `${UPSTREAM}: "${upstreamTest}"`,
+      causes: ['kube-apiserver --service-cluster-ip-range lists one family: the API rejects RequireDualStack'],
+    },
+    (t) => judgeAllocation(t, { service, policy: 'RequireDualStack', families: order }),
+  );
 }
 
 export const SERVICE_CHECKS = checkArea('services', 'Services: clusterIPs follow ipFamilyPolicy and ipFamilies', [
@@ -74,30 +92,8 @@ export const SERVICE_CHECKS = checkArea('services', 'Services: clusterIPs follow
     },
     (t) => judgeAllocation(t, { service: SERVICES.prefer, policy: 'PreferDualStack', families: 'primary-first' }),
   ),
-  check(
-    'svc.require.ipv4-ipv6',
-    {
-      requires: 'both',
-      title: 'a RequireDualStack [IPv4, IPv6] Service gets clusterIPs in that order',
-      verifies: 'clusterIPs[0] is IPv4 and clusterIPs[1] is IPv6, matching ipFamilies; each inside a range of its family of any ServiceCIDR object.',
-      pageStep: null,
-      upstream: `${UPSTREAM}: "should create service with ipv4,v6 cluster ip"`,
-      causes: ['kube-apiserver --service-cluster-ip-range lists one family: the API rejects RequireDualStack'],
-    },
-    (t) => judgeAllocation(t, { service: SERVICES.requireV4V6, policy: 'RequireDualStack', families: ['IPv4', 'IPv6'] }),
-  ),
-  check(
-    'svc.require.ipv6-ipv4',
-    {
-      requires: 'both',
-      title: 'a RequireDualStack [IPv6, IPv4] Service gets clusterIPs in that order',
-      verifies: 'clusterIPs[0] is IPv6 and clusterIPs[1] is IPv4, matching ipFamilies; each inside a range of its family of any ServiceCIDR object.',
-      pageStep: null,
-      upstream: `${UPSTREAM}: "should create service with ipv6,v4 cluster ip"`,
-      causes: ['kube-apiserver --service-cluster-ip-range lists one family: the API rejects RequireDualStack'],
-    },
-    (t) => judgeAllocation(t, { service: SERVICES.requireV6V4, policy: 'RequireDualStack', families: ['IPv6', 'IPv4'] }),
-  ),
+  requireDualStack('svc.require.ipv4-ipv6', SERVICES.requireV4V6, ['IPv4', 'IPv6'], 'should create service with ipv4,v6 cluster ip'),
+  requireDualStack('svc.require.ipv6-ipv4', SERVICES.requireV6V4, ['IPv6', 'IPv4'], 'should create service with ipv6,v4 cluster ip'),
   perFamily(
     'svc.endpointslices',
     {

@@ -93,15 +93,15 @@ const dualState = (): ObservedState => ({
 const routes = (plan: ReturnType<typeof planProbes>): string[] =>
   plan.probes.map((probe) => `${probe.source.pod.metadata?.name ?? '?'} -> ${probe.destination.address}:${probe.destination.port}`);
 
+/** The routes of both node clients to every one of `addresses` at `port`, in plan order. */
+const fromEveryNodeClient = (addresses: readonly string[], port: number): string[] =>
+  ['node-client-0', 'node-client-1'].flatMap((source) => addresses.map((address) => `${source} -> ${address}:${port}`));
+
 describe('connectivity: planning scenario × family into probes', function () {
   it('probes every backend Service clusterIP of the family from the client on every node, answered by every backend', function () {
     const plan = planProbes(scenario('conn.clusterip'), 'IPv6', dualState());
     expect(plan.problems).to.deep.equal([]);
-    expect(routes(plan)).to.deep.equal(
-      ['node-client-0', 'node-client-1'].flatMap((source) =>
-        ['fd00:10:96::3', 'fd00:10:96::4', 'fd00:10:96::5', 'fd00:10:96::6', 'fd00:10:96::7'].map((ip) => `${source} -> ${ip}:80`),
-      ),
-    );
+    expect(routes(plan)).to.deep.equal(fromEveryNodeClient(['fd00:10:96::3', 'fd00:10:96::4', 'fd00:10:96::5', 'fd00:10:96::6', 'fd00:10:96::7'], 80));
     expect(plan.probes[0]?.source.address).to.equal('fd00:10:244::9');
     expect(plan.probes[0]?.responders).to.deep.equal(['backend-a', 'backend-b']);
   });
@@ -120,12 +120,7 @@ describe('connectivity: planning scenario × family into probes', function () {
 
   it('probes the NodePort on every node address of the family from every node', function () {
     const plan = planProbes(scenario('conn.nodeport'), 'IPv6', dualState());
-    expect(routes(plan)).to.deep.equal([
-      'node-client-0 -> fc00:f853:ccd:e793::2:31234',
-      'node-client-0 -> fc00:f853:ccd:e793::3:31234',
-      'node-client-1 -> fc00:f853:ccd:e793::2:31234',
-      'node-client-1 -> fc00:f853:ccd:e793::3:31234',
-    ]);
+    expect(routes(plan)).to.deep.equal(fromEveryNodeClient(['fc00:f853:ccd:e793::2', 'fc00:f853:ccd:e793::3'], 31234));
   });
 
   it("sends hairpin probes from the hairpin pod to its own Service, expecting its own name", function () {
@@ -201,12 +196,7 @@ describe('connectivity: UDP, hostNetwork endpoints, affinity and endpoint update
     expect(routes(clusterIp)).to.deep.equal(['node-client-0 -> fd00:10:96::7:80', 'node-client-1 -> fd00:10:96::7:80']);
     expect(clusterIp.probes.every((probe) => probe.protocol === 'udp')).to.equal(true);
     const nodePort = planProbes(scenario('conn.udp.nodeport'), 'IPv4', dualState());
-    expect(routes(nodePort)).to.deep.equal([
-      'node-client-0 -> 172.18.0.2:31235',
-      'node-client-0 -> 172.18.0.3:31235',
-      'node-client-1 -> 172.18.0.2:31235',
-      'node-client-1 -> 172.18.0.3:31235',
-    ]);
+    expect(routes(nodePort)).to.deep.equal(fromEveryNodeClient(['172.18.0.2', '172.18.0.3'], 31235));
     expect(nodePort.probes[0]?.destination.label).to.equal('node dualstack-control-plane UDP nodePort');
     expect(nodePort.probes[0]?.responders).to.deep.equal(['backend-a', 'backend-b']);
   });
