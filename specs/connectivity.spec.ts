@@ -5,9 +5,10 @@
 import { registerArea, type FamilyCheckContext } from '../support/check.ts';
 import { checkArea, perFamily, type CheckDeclaration, type PerFamilyEntry } from '../support/checks.ts';
 import { schedulableNodeNames } from '../support/cluster.ts';
-import { hostnetResponders, nodesOfPods, planProbes, untilEveryResponderBySource } from '../support/connectivity.ts';
+import { hostnetResponders, planProbes } from '../support/connectivity.ts';
 import type { ConnectivityScenario } from '../support/expectations.ts';
 import { hostnameProbeGroup } from '../support/probes.ts';
+import { nodesOfPods, untilEveryResponderBySource } from '../support/responders.ts';
 import { PAGE_SERVICES, UPSTREAM } from './references.ts';
 
 async function probeScenario(t: FamilyCheckContext, scenario: ConnectivityScenario): Promise<void> {

@@ -3,10 +3,11 @@
 // node client must get the remaining backend only). Each family's check starts from whatever the last one left.
 import { exclusively, registerArea } from '../support/check.ts';
 import { checkArea, perFamily } from '../support/checks.ts';
-import { judgeOnlyRemaining, nodesOfPods, probeSources, serviceDestination, untilEveryResponder } from '../support/connectivity.ts';
+import { probeSources, serviceDestination } from '../support/connectivity.ts';
 import { BACKEND_ROLES, ENDPOINT_UPDATE_LABEL, ENDPOINT_UPDATE_MEMBER, SERVICES } from '../support/expectations.ts';
 import { patchPodLabels } from '../support/k8s.ts';
 import { hostnameProbeGroup, repeatedHttpProbe } from '../support/probes.ts';
+import { judgeOnlyRemaining, nodesOfPods, untilEveryResponder } from '../support/responders.ts';
 
 /** Requests in a row that must all reach the remaining backend once the other was removed. */
 const AFTER_REMOVAL_REQUESTS = 10;

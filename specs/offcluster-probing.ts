@@ -1,10 +1,10 @@
 // What the off-cluster and LoadBalancer checks share: finding the off-cluster client's network (skipping or failing
 // the check without one) and probing a destination from that client until every backend has answered.
 import type { CheckContext } from '../support/check.ts';
-import { nodesOfPods, untilEveryResponder, type EveryResponderOutcome } from '../support/connectivity.ts';
 import { BACKEND_ROLES, type ProbeProtocol } from '../support/expectations.ts';
 import { offclusterHostnameProbe, offclusterNetwork, type OffclusterClient, type OffclusterNetwork } from '../support/offcluster.ts';
 import type { ProbeDestination } from '../support/probes.ts';
+import { nodesOfPods, untilEveryResponder, type EveryResponderOutcome } from '../support/responders.ts';
 
 /**
  * The nodes' docker network for the off-cluster client; without one the check is skipped with the reason (none

@@ -2,9 +2,10 @@
 // Service must all land on one backend (each client may get a different one).
 import { registerArea } from '../support/check.ts';
 import { checkArea, perFamily } from '../support/checks.ts';
-import { judgeAffinity, probeSources, serviceDestination } from '../support/connectivity.ts';
+import { probeSources, serviceDestination } from '../support/connectivity.ts';
 import { AFFINITY_REQUESTS, BACKEND_ROLES, SERVICES } from '../support/expectations.ts';
 import { repeatedHttpProbe } from '../support/probes.ts';
+import { judgeAffinity } from '../support/responders.ts';
 
 export const SESSION_AFFINITY = checkArea('connectivity', 'Session affinity: one client stays on one backend in each family', [
   perFamily(
