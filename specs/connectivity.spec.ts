@@ -6,7 +6,7 @@ import { check } from '../support/check.ts';
 import { schedulableNodeNames } from '../support/cluster.ts';
 import { hostnetResponders, nodesOfPods, planProbes, untilEveryResponderBySource } from '../support/connectivity.ts';
 import { CONNECTIVITY_SCENARIOS } from '../support/expectations.ts';
-import { ALL_FAMILIES, familySlug } from '../support/ip.ts';
+import { ALL_FAMILIES, familySlug } from '../lib/ip.ts';
 import { hostnameProbeGroup } from '../support/probes.ts';
 import { currentRun, deployed } from '../support/run.ts';
 

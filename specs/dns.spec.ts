@@ -5,7 +5,7 @@ import { check } from '../support/check.ts';
 import { clusterDomainFromSearch, parseResolvConf, serviceFqdn } from '../support/dns.ts';
 import { execText } from '../support/exec.ts';
 import { BACKEND_ROLES, DNS_SCENARIOS } from '../support/expectations.ts';
-import { ALL_FAMILIES, familyOf, familySlug, formatList, type IpFamily } from '../support/ip.ts';
+import { ALL_FAMILIES, familyOf, familySlug, formatList, type IpFamily } from '../lib/ip.ts';
 import { clusterIpOfFamily, judgeDnsAnswer, podIpOfFamily, podIPsOf, serviceRef } from '../support/judgements.ts';
 import { dnsProbe } from '../support/probes.ts';
 import { currentRun, deployed } from '../support/run.ts';

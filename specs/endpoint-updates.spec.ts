@@ -4,7 +4,7 @@
 import { check, exclusively } from '../support/check.ts';
 import { judgeOnlyRemaining, nodesOfPods, probeSources, serviceDestination, untilEveryResponder } from '../support/connectivity.ts';
 import { BACKEND_ROLES, ENDPOINT_UPDATE_LABEL, ENDPOINT_UPDATE_MEMBER, SERVICES } from '../support/expectations.ts';
-import { ALL_FAMILIES, familySlug } from '../support/ip.ts';
+import { ALL_FAMILIES, familySlug } from '../lib/ip.ts';
 import { patchPodLabels } from '../support/k8s.ts';
 import { hostnameProbeGroup, repeatedHttpProbe } from '../support/probes.ts';
 import { currentRun, deployed } from '../support/run.ts';

@@ -8,9 +8,9 @@
 import type { V1Service } from '@kubernetes/client-node';
 import { check, type CheckContext } from '../support/check.ts';
 import { nodesOfPods, untilEveryResponder } from '../support/connectivity.ts';
-import { describeError } from '../support/errors.ts';
+import { describeError } from '../lib/errors.ts';
 import { BACKEND_ROLES, SERVICE_PORT, SERVICES } from '../support/expectations.ts';
-import { ALL_FAMILIES, familySlug, type IpFamily } from '../support/ip.ts';
+import { ALL_FAMILIES, familySlug, type IpFamily } from '../lib/ip.ts';
 import { judgeDualStackLoadBalancer, judgeIpv6LoadBalancer, serviceRef } from '../support/judgements.ts';
 import {
   describeLbProvider,
@@ -26,7 +26,7 @@ import {
 import { offclusterClient, offclusterHostnameProbe, offclusterNetwork, offclusterResolver } from '../support/offcluster.ts';
 import { printCheckLine } from '../support/probes.ts';
 import { currentRun, deployed, type Run } from '../support/run.ts';
-import { settle } from '../support/wait.ts';
+import { settle } from '../lib/wait.ts';
 
 interface SettledLb {
   readonly service: V1Service | undefined;

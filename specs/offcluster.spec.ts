@@ -5,7 +5,7 @@
 import { check } from '../support/check.ts';
 import { nodePortProbes, nodesOfPods, untilEveryResponder } from '../support/connectivity.ts';
 import { BACKEND_ROLES, type ProbeProtocol } from '../support/expectations.ts';
-import { ALL_FAMILIES, familySlug } from '../support/ip.ts';
+import { ALL_FAMILIES, familySlug } from '../lib/ip.ts';
 import { offclusterClient, offclusterHostnameProbe, offclusterNetwork } from '../support/offcluster.ts';
 import { currentRun, deployed } from '../support/run.ts';
 

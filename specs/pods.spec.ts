@@ -4,7 +4,7 @@ import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { check } from '../support/check.ts';
 import { envEntry } from '../support/env.ts';
 import { execText } from '../support/exec.ts';
-import { ALL_FAMILIES, familySlug } from '../support/ip.ts';
+import { ALL_FAMILIES, familySlug } from '../lib/ip.ts';
 import {
   cniOwnedPodAddress,
   hostIPsOf,

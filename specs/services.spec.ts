@@ -3,10 +3,10 @@
 import type { V1Service } from '@kubernetes/client-node';
 import { check } from '../support/check.ts';
 import { BACKEND_ROLES, BACKEND_SERVICES, expectedAllocation, SERVICE_ALLOCATIONS } from '../support/expectations.ts';
-import { ALL_FAMILIES, familySlug } from '../support/ip.ts';
+import { ALL_FAMILIES, familySlug } from '../lib/ip.ts';
 import { judgeEndpointSlices, judgeServiceAllocation, podIPsOf, serviceRef } from '../support/judgements.ts';
 import { currentRun, deployed } from '../support/run.ts';
-import { settle } from '../support/wait.ts';
+import { settle } from '../lib/wait.ts';
 
 function allocationOf(service: V1Service): Record<string, unknown> {
   return {

@@ -3,7 +3,7 @@
 import { check } from '../support/check.ts';
 import { judgeAffinity, probeSources, serviceDestination } from '../support/connectivity.ts';
 import { AFFINITY_REQUESTS, BACKEND_ROLES, SERVICES } from '../support/expectations.ts';
-import { ALL_FAMILIES, familySlug } from '../support/ip.ts';
+import { ALL_FAMILIES, familySlug } from '../lib/ip.ts';
 import { repeatedHttpProbe } from '../support/probes.ts';
 import { currentRun, deployed } from '../support/run.ts';
 

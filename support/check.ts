@@ -6,7 +6,7 @@
 import addContext from 'mochawesome/addContext.js';
 import { checkById, checkTitle, selectedByFamily, CAPABILITY_DESCRIPTIONS, type Capability, type CheckInstance } from './checks.ts';
 import { declaredAbsentReason } from './config.ts';
-import { TimeoutError } from './errors.ts';
+import { TimeoutError } from '../lib/errors.ts';
 import { familyAbsence } from './families.ts';
 import { probeLineSink } from './probes.ts';
 import { currentRun, currentSelection } from './run.ts';

@@ -4,7 +4,7 @@
 // A per-family entry expands to one check per family (`conn.clusterip` -> `conn.clusterip.ipv4`,
 // `conn.clusterip.ipv6`); each such check needs its own family. `requires: 'both'` checks need both families;
 // `requires: 'none'` checks judge something every cluster must get right, single-stack or not.
-import { ALL_FAMILIES, familySlug, type IpFamily } from './ip.ts';
+import { ALL_FAMILIES, familySlug, type IpFamily } from '../lib/ip.ts';
 
 export type CheckArea = 'nodes' | 'pods' | 'services' | 'connectivity' | 'dns' | 'offcluster' | 'loadbalancer';
 

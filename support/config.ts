@@ -4,9 +4,9 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CAPABILITY_DESCRIPTIONS, type Capability } from './checks.ts';
-import { ConfigurationError } from './errors.ts';
+import { ConfigurationError } from '../lib/errors.ts';
 import { imageReferenceError, mirroredImage, parseImageReference, registryPrefixProblem, UPSTREAM_E2E_REGISTRY } from './image-ref.ts';
-import { parseFamilySlug, type IpFamily } from './ip.ts';
+import { parseFamilySlug, type IpFamily } from '../lib/ip.ts';
 import { loadTimeouts, type Timeouts } from './timeouts.ts';
 
 /** Images the fixtures use. Defaults are the upstream names, which the offline cluster preloads. */

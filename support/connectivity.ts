@@ -16,7 +16,7 @@ import {
   type ProbeSources,
 } from './expectations.ts';
 import { nodeAddressing } from './families.ts';
-import { formatList, type IpFamily } from './ip.ts';
+import { formatList, type IpFamily } from '../lib/ip.ts';
 import { clusterIpOfFamily, podIPsOf, podIpOfFamily } from './judgements.ts';
 import { FAILED_REQUEST, tallyAnswers, type GroupTarget, type ProbeDestination, type ProbeOutcome, type ProbeSource } from './probes.ts';
 

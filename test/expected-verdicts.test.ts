@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { CHECKS } from '../support/checks.ts';
-import type { IpFamily } from '../support/ip.ts';
+import type { IpFamily } from '../lib/ip.ts';
 import { compareVerdicts, loadTable, parseCell, parseTable } from '../selftest/verdicts.ts';
 
 const table = loadTable();

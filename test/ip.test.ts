@@ -10,7 +10,7 @@ import {
   partitionByFamily,
   sameAddress,
   splitHostPort,
-} from '../support/ip.ts';
+} from '../lib/ip.ts';
 
 describe('ip: address judgements', function () {
   it('tells the family of IPv4 and of compressed and expanded IPv6', function () {
