@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { projectDir } from '../../cluster/lib/paths.ts';
+import { PROJECT_ROOT } from '../../lib/paths.ts';
 import { leaksSince, snapshot } from '../leaks.ts';
 import { run } from '../process.ts';
 import { loadTable, readSummary } from '../verdicts.ts';
@@ -198,7 +198,7 @@ async function standalone(): Promise<number> {
       name: { type: 'string' },
       only: { type: 'string' },
       'hostnet-ports': { type: 'string', default: DEFAULT_FAULT_OPTIONS.hostnetPorts },
-      'reports-dir': { type: 'string', default: join(projectDir, 'reports', 'selftest', 'dual-ipv4-faults') },
+      'reports-dir': { type: 'string', default: join(PROJECT_ROOT, 'reports', 'selftest', 'dual-ipv4-faults') },
       'revert-only': { type: 'boolean', default: false },
     },
   });
