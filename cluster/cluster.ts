@@ -220,42 +220,40 @@ async function down(argv: string[]): Promise<void> {
   if (busy.length > 0) throw new ConfigurationError(`in use, not deleted: ${busy.join(', ')}`);
 }
 
-async function main(): Promise<number> {
-  const [cmd, ...rest] = process.argv.slice(2);
-  switch (cmd) {
-    case 'host-prepare':
-      await hostPrepare(rest);
-      return 0;
-    case 'host-unprepare':
-      await hostUnprepare(rest);
-      return 0;
-    case 'prune':
-      await prune(rest);
-      return 0;
-    case 'image':
-      return printImage(buildScripts.nodeImage, rest);
-    case 'suite-image': {
-      const { values } = parseArgs({ args: rest, options: { load: { type: 'string' } } });
-      return printImage(buildScripts.suiteImage, [], async (image) => {
-        // kind skips nodes that already hold this image ID, so a second load is quick.
-        if (values.load !== undefined) await runInherited(await ensureKind(), ['load', 'docker-image', image, '--name', values.load], { timeoutMs: KIND_STEP_TIMEOUT_MS });
-      });
-    }
-    case 'up':
-      await up(rest);
-      return 0;
-    case 'down':
-      await down(rest);
-      return 0;
-    case 'smoke': {
-      const { values } = parseArgs({ args: rest, options: { name: { type: 'string', default: defaultClusterName } } });
-      const rec = loadRecord(values.name!);
-      if (!rec) throw new ConfigurationError(`no project cluster named "${values.name}": run \`npm run cluster:up -- --name ${values.name}\``);
-      return (await smoke(rec, kubectlBinary())) ? 0 : 1;
-    }
-    default:
-      throw new ConfigurationError(`unknown command "${cmd ?? ''}" (host-prepare, host-unprepare, image, suite-image, up, down, smoke, prune)`);
-  }
+/** A command that exits 0 when it returns (its failures throw). */
+const exitsZero = (command: (argv: string[]) => Promise<void>) => async (argv: string[]): Promise<number> => {
+  await command(argv);
+  return 0;
+};
+
+/** Every command by name, in the order the unknown-command message lists them; each resolves with its exit code. */
+const commands: Record<string, (argv: string[]) => Promise<number>> = {
+  'host-prepare': exitsZero(hostPrepare),
+  'host-unprepare': exitsZero(hostUnprepare),
+  image: (argv) => printImage(buildScripts.nodeImage, argv),
+  'suite-image': (argv) => {
+    const { values } = parseArgs({ args: argv, options: { load: { type: 'string' } } });
+    return printImage(buildScripts.suiteImage, [], async (image) => {
+      // kind skips nodes that already hold this image ID, so a second load is quick.
+      if (values.load !== undefined) await runInherited(await ensureKind(), ['load', 'docker-image', image, '--name', values.load], { timeoutMs: KIND_STEP_TIMEOUT_MS });
+    });
+  },
+  up: exitsZero(up),
+  down: exitsZero(down),
+  smoke: async (argv) => {
+    const { values } = parseArgs({ args: argv, options: { name: { type: 'string', default: defaultClusterName } } });
+    const rec = loadRecord(values.name!);
+    if (!rec) throw new ConfigurationError(`no project cluster named "${values.name}": run \`npm run cluster:up -- --name ${values.name}\``);
+    return (await smoke(rec, kubectlBinary())) ? 0 : 1;
+  },
+  prune: exitsZero(prune),
+};
+
+function main(): Promise<number> {
+  const [name, ...rest] = process.argv.slice(2);
+  const command = name !== undefined && Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!command) throw new ConfigurationError(`unknown command "${name ?? ''}" (${Object.keys(commands).join(', ')})`);
+  return command(rest);
 }
 
 /** Builds an image with its script (cached when nothing changed), does what else is asked, and prints its reference. */

@@ -47,13 +47,16 @@ export function exitCodeFor(error: unknown): number | undefined {
 
 /** Runs an entry point: exits with what main resolves to, or with exitCodeFor its error after one line "<name>: <message>". */
 export function runMain(name: string, main: () => Promise<number>): void {
-  main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      const code = exitCodeFor(error);
-      if (code === undefined) throw error;
-      process.stderr.write(`${name}: ${(error as Error).message}\n`);
-      process.exit(code);
-    },
-  );
+  // Through a promise, so that an error main throws before its first await ends the same way.
+  Promise.resolve()
+    .then(main)
+    .then(
+      (code) => process.exit(code),
+      (error: unknown) => {
+        const code = exitCodeFor(error);
+        if (code === undefined) throw error;
+        process.stderr.write(`${name}: ${(error as Error).message}\n`);
+        process.exit(code);
+      },
+    );
 }
