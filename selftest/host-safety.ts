@@ -4,11 +4,11 @@
 // Standalone: npx tsx selftest/host-safety.ts [--only prepare|lock] [--node-image <ref>]
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lockFile } from '../cluster/lib/lock.ts';
 import { clusterRecordsDir } from '../cluster/lib/paths.ts';
+import { isEntryPoint } from '../lib/paths.ts';
 import { runProcess, runSync } from '../lib/process.ts';
 import { clusterCommandTail, clusterErrorLines as errorLines, startClusterCommand, type ClusterCommand as Ran } from './cluster-command.ts';
 import type { RobustnessCase } from './robustness.ts';
@@ -182,7 +182,7 @@ async function standalone(): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isEntryPoint(import.meta.url)) {
   standalone().then(
     (code) => process.exit(code),
     (err: unknown) => {
