@@ -1,13 +1,16 @@
 // `npm run bench [-- --runs N] [-- suite options]`: runs the whole suite N times (default 5) against the current
 // cluster and prints the median wall time, per-phase and per-spec times. Wall time is measured around the CLI
 // process, so it includes startup and cleanup, as a user waiting on `npm test` sees it.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ConfigurationError } from '../lib/errors.ts';
+import { runMain } from '../lib/log.ts';
+import { PROJECT_ROOT as ROOT } from '../lib/paths.ts';
+import { runProcess } from '../lib/process.ts';
 import type { RunSummary } from '../support/results.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** One run of the suite ends within its own cleanup deadline; this bound only ends a run that hangs. */
+const RUN_TIMEOUT_MS = 60 * 60_000;
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -19,22 +22,18 @@ function parseRuns(argv: string[]): { runs: number; passThrough: string[] } {
   const index = argv.indexOf('--runs');
   if (index < 0) return { runs: 5, passThrough: argv };
   const runs = Number(argv[index + 1]);
-  if (!Number.isInteger(runs) || runs < 1) {
-    process.stderr.write('bench: --runs needs a positive integer\n');
-    process.exit(2);
-  }
+  if (!Number.isInteger(runs) || runs < 1) throw new ConfigurationError('--runs needs a positive integer');
   return { runs, passThrough: [...argv.slice(0, index), ...argv.slice(index + 2)] };
 }
 
-function runOnce(args: readonly string[]): Promise<{ exitCode: number | null; seconds: number }> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'bin', 'dualstack-conformance.ts'), ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    child.on('exit', (exitCode) => resolve({ exitCode, seconds: (Date.now() - started) / 1000 }));
+async function runOnce(args: readonly string[]): Promise<{ exitCode: number | null; seconds: number }> {
+  // Its report lines are not ours to print; its warnings and errors are.
+  const finished = await runProcess(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'bin', 'dualstack-conformance.ts'), ...args], {
+    cwd: ROOT,
+    output: 'stdout',
+    timeoutMs: RUN_TIMEOUT_MS,
   });
+  return { exitCode: finished.code, seconds: finished.seconds };
 }
 
 /** Seconds spent in each phase, from the timeline summary.json records (the last, `report`, has no end there). */
@@ -47,7 +46,7 @@ function phaseDurations(summary: RunSummary): Map<string, number> {
   return durations;
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const { runs, passThrough } = parseRuns(process.argv.slice(2));
   const walls: number[] = [];
   const phases = new Map<string, number[]>();
@@ -81,7 +80,7 @@ async function main(): Promise<void> {
   // LoadBalancer provider detection (up to DSC_TIMEOUT_LOAD_BALANCER from setup) is waited for in a hook, not a check.
   process.stdout.write('per area, its slowest check (median; checks run together, hooks excluded):\n');
   for (const [name, values] of specs) process.stdout.write(`  ${name.padEnd(12)} ${format(values)}\n`);
-  process.exit(failures > 0 ? 1 : 0);
+  return failures > 0 ? 1 : 0;
 }
 
-void main();
+runMain('bench', main);

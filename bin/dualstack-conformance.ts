@@ -19,7 +19,7 @@ import { CleanupRegistry } from '../support/cleanup.ts';
 import { nodeSelectionSummary, type ClusterInfo } from '../support/cluster.ts';
 import { absenceCause, parseCli, partialReason, USAGE, type RunConfig } from '../support/config.ts';
 import { chooseClusterSource, configFor } from '../support/in-cluster.ts';
-import { ConfigurationError, describeError } from '../support/errors.ts';
+import { ConfigurationError, describeError } from '../lib/errors.ts';
 import { kubeconfigFiles, type Clients } from '../support/k8s.ts';
 import { kubectlArgsReaching, prepareRun, selectedChecks, SUITE, testBackstopMs, unregisteredChecks } from '../support/lifecycle.ts';
 import { describeLbProvider } from '../support/loadbalancer.ts';

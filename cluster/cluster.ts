@@ -14,38 +14,26 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ConfigurationError } from '../lib/errors.ts';
+import { logger, PhaseTimings, runMain } from '../lib/log.ts';
+import { runInherited, runSync } from '../lib/process.ts';
 import { hostPrepare, hostUnprepare, removeCiRoutes } from './host/prepare.ts';
-import { ensureKindNetworkFits, imageExists, PreflightError, requireDocker } from './lib/docker.ts';
+import { build, buildResult, buildScripts } from './lib/build.ts';
+import { ensureKindNetworkFits, imageExists, requireDocker } from './lib/docker.ts';
 import { lockCluster } from './lib/lock.ts';
 import { installMetallb, kindPoolRanges, metallbSource, rangeText } from './lib/metallb.ts';
-import { cachedBinary, cachedBinaryReady, clusterDir, defaultClusterName, hostStateDir, kubectlBinary, versions } from './lib/paths.ts';
+import { cachedBinary, cachedBinaryReady, defaultClusterName, hostStateDir, kubectlBinary, versions } from './lib/paths.ts';
 import { listRecords, loadRecord, removeRecord, saveRecord, type ClusterRecord } from './lib/records.ts';
-import { capture, CommandError, runForResult, runInherit } from './lib/run.ts';
 import { chooseKind, chooseNodeImage, offlineImageStep, onPath, parseKindVersion } from './lib/sources.ts';
 import { expectedFamilies, renderKindConfig, variantLabel, type Variant } from './lib/variant.ts';
 import { prune } from './prune.ts';
 import { smoke } from './smoke/smoke.ts';
 
-const log = (msg: string) => process.stderr.write(`[cluster] ${msg}\n`);
-
-class Timings {
-  private rows: [string, number][] = [];
-  async time<T>(phase: string, fn: () => Promise<T>): Promise<T> {
-    const start = Date.now();
-    try {
-      return await fn();
-    } finally {
-      this.rows.push([phase, (Date.now() - start) / 1000]);
-    }
-  }
-  print(): void {
-    const total = this.rows.reduce((s, [, t]) => s + t, 0);
-    log('timings:');
-    for (const [phase, t] of [...this.rows, ['total', total] as [string, number]]) {
-      log(`  ${phase.padEnd(20)} ${t.toFixed(1).padStart(7)} s`);
-    }
-  }
-}
+const log = logger('cluster');
+// Bounds for kind's own steps; the waits on the cluster are bounded by kubectl's --timeout.
+const KIND_CREATE_TIMEOUT_MS = 30 * 60_000;
+const KIND_STEP_TIMEOUT_MS = 10 * 60_000;
+const KUBECTL_WAIT_TIMEOUT_MS = 6 * 60_000;
 
 /** The kind binary to run (see chooseKind): PATH's when it is the pinned version, else ours, built with Go if need be. */
 async function ensureKind(): Promise<string> {
@@ -54,13 +42,13 @@ async function ensureKind(): Promise<string> {
   const cached = cachedBinary('kind', 'kind');
   const choice = chooseKind({
     pinned,
-    path: file ? { file, version: parseKindVersion(capture(file, ['version']).stdout) } : undefined,
+    path: file ? { file, version: parseKindVersion(runSync(file, ['version']).stdout) } : undefined,
     cached: { file: cached, exists: cachedBinaryReady(cached) },
     go: onPath('go') !== undefined,
   });
-  if (choice.action === 'missing') throw new PreflightError(choice.message);
+  if (choice.action === 'missing') throw new ConfigurationError(choice.message);
   if (choice.note) log(choice.note);
-  if (choice.action === 'build') await runInherit(join(clusterDir, 'image', 'build-binaries.sh'), ['kind']);
+  if (choice.action === 'build') await build(buildScripts.binaries, ['kind']);
   log(`kind ${pinned}: ${choice.file} (${choice.action === 'use' ? `from ${choice.from}` : 'built with Go'})`);
   return choice.file;
 }
@@ -71,32 +59,31 @@ async function resolveNodeImage(requested: string | undefined): Promise<string |
   const choice = chooseNodeImage(requested, existsSync(marker) ? readFileSync(marker, 'utf8') : undefined);
   if (choice.source === 'kind-default') return undefined;
   if (choice.source === 'ref') return choice.ref;
-  const script = join(clusterDir, 'image', 'build-node-image.sh');
-  const ref = await runForResult(script, ['--ref']);
+  const ref = await buildResult(buildScripts.nodeImage, ['--ref']);
   const step = offlineImageStep(imageExists(ref), Boolean(process.env.DSC_REBUILD), onPath('go') !== undefined);
   if (step === 'cached') return ref;
   if (step === 'needs-go') {
-    throw new PreflightError(
+    throw new ConfigurationError(
       `the offline node image ${ref} is not built and building it needs Go on PATH (https://go.dev/dl/); ` +
         'without Go, pass --node-image <ref> (kind\'s own image is the default where host:prepare left no marker)',
     );
   }
-  return runForResult(script, []);
+  return buildResult(buildScripts.nodeImage);
 }
 
 function kindClusters(kind: string): string[] {
-  const r = capture(kind, ['get', 'clusters']);
+  const r = runSync(kind, ['get', 'clusters']);
   return r.status === 0 ? r.stdout.split('\n').map((s) => s.trim()).filter(Boolean) : [];
 }
 
 function parseVariant(ipFamily: string | undefined, primary: string | undefined): Variant {
   const mode = ipFamily ?? 'dual';
   if (mode !== 'dual' && mode !== 'ipv4' && mode !== 'ipv6') {
-    throw new PreflightError(`--ip-family must be dual, ipv4 or ipv6 (got "${mode}")`);
+    throw new ConfigurationError(`--ip-family must be dual, ipv4 or ipv6 (got "${mode}")`);
   }
   const p = (primary ?? (mode === 'ipv6' ? 'ipv6' : 'ipv4')).toLowerCase();
-  if (p !== 'ipv4' && p !== 'ipv6') throw new PreflightError(`--primary must be ipv4 or ipv6 (got "${primary}")`);
-  if (mode !== 'dual' && p !== mode) throw new PreflightError(`--primary ${p} contradicts --ip-family ${mode}`);
+  if (p !== 'ipv4' && p !== 'ipv6') throw new ConfigurationError(`--primary must be ipv4 or ipv6 (got "${primary}")`);
+  if (mode !== 'dual' && p !== mode) throw new ConfigurationError(`--primary ${p} contradicts --ip-family ${mode}`);
   return { ipFamily: mode, primary: p === 'ipv6' ? 'IPv6' : 'IPv4' };
 }
 
@@ -119,24 +106,24 @@ async function up(argv: string[]): Promise<void> {
   requireDocker();
   // Held until this process exits: everything below (the existence check included) is one `up` of this name.
   await lockCluster(name, 'cluster:up', waitSeconds(values['wait-lock']), log);
-  const timings = new Timings();
+  const timings = new PhaseTimings(log);
   const kubeconfig = values.kubeconfig ?? process.env.KUBECONFIG?.split(':')[0] ?? join(homedir(), '.kube', 'config');
 
   const kind = await timings.time('kind binary', ensureKind);
   if (kindClusters(kind).includes(name)) {
     const rec = loadRecord(name);
-    if (!rec) throw new PreflightError(`a kind cluster "${name}" exists that this project did not create: pick another --name`);
+    if (!rec) throw new ConfigurationError(`a kind cluster "${name}" exists that this project did not create: pick another --name`);
     if (rec.ipFamily !== variant.ipFamily || rec.primary !== variant.primary) {
-      throw new PreflightError(
+      throw new ConfigurationError(
         `cluster "${name}" exists as ${variantLabel(rec)}, not ${variantLabel(variant)}: run \`npm run cluster:down -- --name ${name}\` first`,
       );
     }
     if ((rec.metallb ?? false) !== metallb) {
-      throw new PreflightError(
+      throw new ConfigurationError(
         `cluster "${name}" exists ${metallb ? 'without' : 'with'} MetalLB: run \`npm run cluster:down -- --name ${name}\` first`,
       );
     }
-    await runInherit(kind, ['export', 'kubeconfig', '--name', name, '--kubeconfig', kubeconfig]);
+    await runInherited(kind, ['export', 'kubeconfig', '--name', name, '--kubeconfig', kubeconfig], { timeoutMs: KIND_STEP_TIMEOUT_MS });
     log(`cluster "${name}" (${variantLabel(variant)}) already exists; kubeconfig refreshed`);
     printUsage(name, kubeconfig);
     return;
@@ -147,7 +134,7 @@ async function up(argv: string[]): Promise<void> {
   else if (!imageExists(image)) log(`node image ${image} is not in docker: kind pulls it`);
   const lb = metallbSource(metallb, image);
   const kubectl = kubectlBinary();
-  if (kubectl === 'kubectl' && !onPath('kubectl')) throw new PreflightError('kubectl is needed on PATH to wait for the cluster (https://kubernetes.io/docs/tasks/tools/)');
+  if (kubectl === 'kubectl' && !onPath('kubectl')) throw new ConfigurationError('kubectl is needed on PATH to wait for the cluster (https://kubernetes.io/docs/tasks/tools/)');
   const note = ensureKindNetworkFits(variant.ipFamily !== 'ipv4');
   if (note) log(note);
 
@@ -160,14 +147,16 @@ async function up(argv: string[]): Promise<void> {
   log(`creating cluster "${name}": ${variantLabel(variant)}, node image ${image ?? "kind's default"}`);
   try {
     await timings.time('kind create', () =>
-      runInherit(kind, ['create', 'cluster', '--name', name, '--config', configPath, '--kubeconfig', kubeconfig, '--wait', '0s',
-        ...(image ? ['--image', image] : [])]),
+      runInherited(kind, ['create', 'cluster', '--name', name, '--config', configPath, '--kubeconfig', kubeconfig, '--wait', '0s',
+        ...(image ? ['--image', image] : [])], { timeoutMs: KIND_CREATE_TIMEOUT_MS }),
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   const k = ['--kubeconfig', kubeconfig, '--context', `kind-${name}`];
-  await timings.time('nodes Ready', () => runInherit(kubectl, [...k, 'wait', '--for=condition=Ready', 'nodes', '--all', '--timeout=300s']));
+  await timings.time('nodes Ready', () =>
+    runInherited(kubectl, [...k, 'wait', '--for=condition=Ready', 'nodes', '--all', '--timeout=300s'], { timeoutMs: KUBECTL_WAIT_TIMEOUT_MS }),
+  );
   if (lb.from !== 'none') {
     await timings.time('MetalLB Ready', async () => {
       const pool = kindPoolRanges(name, expectedFamilies(variant));
@@ -176,7 +165,7 @@ async function up(argv: string[]): Promise<void> {
     });
   }
   await timings.time('CoreDNS available', () =>
-    runInherit(kubectl, [...k, '-n', 'kube-system', 'wait', '--for=condition=Available', 'deployment/coredns', '--timeout=180s']),
+    runInherited(kubectl, [...k, '-n', 'kube-system', 'wait', '--for=condition=Available', 'deployment/coredns', '--timeout=180s'], { timeoutMs: KUBECTL_WAIT_TIMEOUT_MS }),
   );
   timings.print();
   printUsage(name, kubeconfig);
@@ -188,7 +177,7 @@ function printUsage(name: string, kubeconfig: string): void {
 
 function waitSeconds(text: string | undefined): number {
   const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) throw new PreflightError(`--wait-lock must be a number of seconds (got "${text}")`);
+  if (!Number.isFinite(n) || n < 0) throw new ConfigurationError(`--wait-lock must be a number of seconds (got "${text}")`);
   return n;
 }
 
@@ -213,14 +202,14 @@ async function down(argv: string[]): Promise<void> {
     try {
       lock = await lockCluster(r.name, 'cluster:down', wait, log);
     } catch (err) {
-      if (!(values.all && err instanceof PreflightError)) throw err;
+      if (!(values.all && err instanceof ConfigurationError)) throw err;
       log(`${err.message}: not deleted`);
       busy.push(r.name);
       continue;
     }
     try {
       log(`deleting cluster "${r.name}" (${variantLabel(r)})`);
-      await runInherit(kind, ['delete', 'cluster', '--name', r.name, '--kubeconfig', r.kubeconfig]);
+      await runInherited(kind, ['delete', 'cluster', '--name', r.name, '--kubeconfig', r.kubeconfig], { timeoutMs: KIND_STEP_TIMEOUT_MS });
       removeRecord(r.name);
     } finally {
       lock.release();
@@ -228,66 +217,52 @@ async function down(argv: string[]): Promise<void> {
   }
   if (records.length === 0) log(values.all ? 'no project clusters to delete' : `no project cluster named "${values.name ?? defaultClusterName}"`);
   if (values.routes) removeCiRoutes();
-  if (busy.length > 0) throw new PreflightError(`in use, not deleted: ${busy.join(', ')}`);
+  if (busy.length > 0) throw new ConfigurationError(`in use, not deleted: ${busy.join(', ')}`);
 }
 
-async function main(): Promise<number> {
-  const [cmd, ...rest] = process.argv.slice(2);
-  switch (cmd) {
-    case 'host-prepare':
-      await hostPrepare(rest);
-      return 0;
-    case 'host-unprepare':
-      await hostUnprepare(rest);
-      return 0;
-    case 'prune':
-      await prune(rest);
-      return 0;
-    case 'image':
-      requireDocker();
-      process.stdout.write((await runForResult(join(clusterDir, 'image', 'build-node-image.sh'), rest)) + '\n');
-      return 0;
-    case 'suite-image': {
-      const { values } = parseArgs({ args: rest, options: { load: { type: 'string' } } });
-      requireDocker();
-      const image = await runForResult(join(clusterDir, 'suite', 'build-suite-image.sh'), []);
+/** A command that exits 0 when it returns (its failures throw). */
+const exitsZero = (command: (argv: string[]) => Promise<void>) => async (argv: string[]): Promise<number> => {
+  await command(argv);
+  return 0;
+};
+
+/** Every command by name, in the order the unknown-command message lists them; each resolves with its exit code. */
+const commands: Record<string, (argv: string[]) => Promise<number>> = {
+  'host-prepare': exitsZero(hostPrepare),
+  'host-unprepare': exitsZero(hostUnprepare),
+  image: (argv) => printImage(buildScripts.nodeImage, argv),
+  'suite-image': (argv) => {
+    const { values } = parseArgs({ args: argv, options: { load: { type: 'string' } } });
+    return printImage(buildScripts.suiteImage, [], async (image) => {
       // kind skips nodes that already hold this image ID, so a second load is quick.
-      if (values.load !== undefined) await runInherit(await ensureKind(), ['load', 'docker-image', image, '--name', values.load]);
-      process.stdout.write(`${image}\n`);
-      return 0;
-    }
-    case 'up':
-      await up(rest);
-      return 0;
-    case 'down':
-      await down(rest);
-      return 0;
-    case 'smoke': {
-      const { values } = parseArgs({ args: rest, options: { name: { type: 'string', default: defaultClusterName } } });
-      const rec = loadRecord(values.name!);
-      if (!rec) throw new PreflightError(`no project cluster named "${values.name}": run \`npm run cluster:up -- --name ${values.name}\``);
-      return (await smoke(rec, kubectlBinary())) ? 0 : 1;
-    }
-    default:
-      throw new PreflightError(`unknown command "${cmd ?? ''}" (host-prepare, host-unprepare, image, suite-image, up, down, smoke, prune)`);
-  }
+      if (values.load !== undefined) await runInherited(await ensureKind(), ['load', 'docker-image', image, '--name', values.load], { timeoutMs: KIND_STEP_TIMEOUT_MS });
+    });
+  },
+  up: exitsZero(up),
+  down: exitsZero(down),
+  smoke: async (argv) => {
+    const { values } = parseArgs({ args: argv, options: { name: { type: 'string', default: defaultClusterName } } });
+    const rec = loadRecord(values.name!);
+    if (!rec) throw new ConfigurationError(`no project cluster named "${values.name}": run \`npm run cluster:up -- --name ${values.name}\``);
+    return (await smoke(rec, kubectlBinary())) ? 0 : 1;
+  },
+  prune: exitsZero(prune),
+};
+
+function main(): Promise<number> {
+  const [name, ...rest] = process.argv.slice(2);
+  const command = name !== undefined && Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!command) throw new ConfigurationError(`unknown command "${name ?? ''}" (${Object.keys(commands).join(', ')})`);
+  return command(rest);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof PreflightError) {
-      process.stderr.write(`cluster: ${err.message}\n`);
-      process.exit(2);
-    }
-    if (err instanceof CommandError) {
-      process.stderr.write(`cluster: ${err.message}\n`);
-      process.exit(1);
-    }
-    if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`cluster: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  },
-);
+/** Builds an image with its script (cached when nothing changed), does what else is asked, and prints its reference. */
+async function printImage(script: string, args: readonly string[], then?: (image: string) => Promise<void>): Promise<number> {
+  requireDocker();
+  const image = await buildResult(script, args);
+  await then?.(image);
+  process.stdout.write(`${image}\n`);
+  return 0;
+}
+
+runMain('cluster', main);

@@ -4,12 +4,14 @@ import { lstatSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { processState } from './lib/lock.ts';
-import { binaryDirs, cacheDir, clusterDir } from './lib/paths.ts';
+import { logger } from '../lib/log.ts';
+import { runSync } from '../lib/process.ts';
+import { buildResult, buildScripts } from './lib/build.ts';
+import { binaryDirs, cacheDir } from './lib/paths.ts';
 import { megabytes, parseDockerSize, planPrune, type EntryFact, type ImageFact } from './lib/prune.ts';
-import { capture, runForResult } from './lib/run.ts';
 import { offlineImageRepository } from './lib/sources.ts';
 
-const log = (msg: string) => process.stderr.write(`[prune] ${msg}\n`);
+const log = logger('prune');
 const repositories = [offlineImageRepository, `${offlineImageRepository}-base`];
 
 /** Disk use of a file or directory tree (allocated blocks), without following links. */
@@ -34,17 +36,17 @@ function listEntries(dir: string): EntryFact[] {
 
 /** docker system df's deduplicated size of all images: before and after, the difference is what was freed. */
 function imagesTotalBytes(): number {
-  const rows = capture('docker', ['system', 'df', '--format', '{{json .}}']).stdout.split('\n').filter(Boolean);
+  const rows = runSync('docker', ['system', 'df', '--format', '{{json .}}']).stdout.split('\n').filter(Boolean);
   const images = rows.map((r) => JSON.parse(r) as { Type: string; Size: string }).find((r) => r.Type === 'Images');
   return images ? parseDockerSize(images.Size) : 0;
 }
 
 function projectImages(): ImageFact[] {
   const unique = new Map<string, number>();
-  const df = capture('docker', ['system', 'df', '-v', '--format', '{{json .Images}}']);
+  const df = runSync('docker', ['system', 'df', '-v', '--format', '{{json .Images}}']);
   for (const row of (JSON.parse(df.stdout || '[]') as { ID: string; UniqueSize: string }[]) ?? []) unique.set(row.ID, parseDockerSize(row.UniqueSize));
   return repositories.flatMap((repo) =>
-    capture('docker', ['images', '--no-trunc', repo, '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'])
+    runSync('docker', ['images', '--no-trunc', repo, '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'])
       .stdout.split('\n')
       .filter((l) => l.trim() && !l.includes('<none>'))
       .map((l) => {
@@ -55,18 +57,18 @@ function projectImages(): ImageFact[] {
 }
 
 function usedImageIds(): Set<string> {
-  const ids = capture('docker', ['ps', '-aq']).stdout.split('\n').filter(Boolean);
+  const ids = runSync('docker', ['ps', '-aq']).stdout.split('\n').filter(Boolean);
   if (ids.length === 0) return new Set();
-  return new Set(capture('docker', ['inspect', '--format', '{{.Image}}', ...ids]).stdout.split('\n').map((s) => s.trim()).filter(Boolean));
+  return new Set(runSync('docker', ['inspect', '--format', '{{.Image}}', ...ids]).stdout.split('\n').map((s) => s.trim()).filter(Boolean));
 }
 
 export async function prune(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { 'dry-run': { type: 'boolean', default: false } } });
   const dry = values['dry-run']!;
-  const docker = capture('docker', ['info', '--format', '{{.ServerVersion}}']).status === 0;
+  const docker = runSync('docker', ['info', '--format', '{{.ServerVersion}}']).status === 0;
   if (!docker) log('docker does not answer: images left alone, caches only');
-  const nodeRef = await runForResult(join(clusterDir, 'image', 'build-node-image.sh'), ['--ref']);
-  const baseRef = await runForResult(join(clusterDir, 'image', 'build-rootfs.sh'), ['--ref']);
+  const nodeRef = await buildResult(buildScripts.nodeImage, ['--ref']);
+  const baseRef = await buildResult(buildScripts.rootfs, ['--ref']);
   const binDir = join(cacheDir, 'bin');
   const rootfsDir = join(cacheDir, 'rootfs');
   const plan = planPrune({
@@ -87,7 +89,7 @@ export async function prune(argv: string[]): Promise<void> {
   let imageEstimate = 0;
   for (const image of plan.images) {
     if (!dry) {
-      const r = capture('docker', ['rmi', image.ref]);
+      const r = runSync('docker', ['rmi', image.ref]);
       if (r.status !== 0) {
         log(`could not remove ${image.ref}: ${r.stderr.trim()}`);
         continue;

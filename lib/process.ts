@@ -2,6 +2,7 @@
 // failure names the command line and what it printed, and a process that cannot start reads as exit 127 (what a
 // shell says for a missing command) rather than an exception from somewhere inside Node.
 import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { constants } from 'node:os';
 
 /** A command that failed; exitCode is what a CLI wrapping it should exit with. */
@@ -31,6 +32,8 @@ export interface ProcessOptions {
   readonly detached?: boolean;
   /** Called for each complete stderr line as it arrives (capture mode), with stdout so far. */
   readonly onStderrLine?: (line: string, pid: number, stdoutSoFar: string) => void;
+  /** Called at once with the child's pid (-1 when it could not start), before runProcess returns. */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 export interface Finished {
@@ -70,6 +73,7 @@ export function runProcess(cmd: string, args: readonly string[], options: Proces
   return new Promise((resolve) => {
     const child = spawn(cmd, [...args], { env: options.env ?? process.env, cwd: options.cwd, detached: options.detached ?? false, stdio: stdio as ['pipe', 'pipe', 'pipe'] });
     const pid = child.pid ?? -1;
+    options.onSpawn?.(pid);
     let stdout = '';
     let stderr = '';
     let pending = '';
@@ -153,4 +157,22 @@ export function runSync(cmd: string, args: readonly string[], options: { readonl
   const r = spawnSync(cmd, [...args], { encoding: 'utf8', input: options.input, env: options.env ?? process.env, cwd: options.cwd, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 });
   if (r.error) return { status: (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? 124 : 127, stdout: r.stdout ?? '', stderr: r.error.message };
   return { status: r.status ?? 128 + (r.signal ? (constants.signals[r.signal] ?? 0) : 1), stdout: r.stdout, stderr: r.stderr };
+}
+
+/** runSync for a query whose failure ends the caller: its stdout, or a CommandError naming the command. */
+export function runSyncText(cmd: string, args: readonly string[], options: Parameters<typeof runSync>[2] = {}): string {
+  const r = runSync(cmd, args, options);
+  if (r.status === 0) return r.stdout;
+  const said = tail(r.stderr) || tail(r.stdout);
+  throw new CommandError(`${commandLine(cmd, args)} failed (exit ${r.status})${said ? `: ${said}` : ''}`, r.status);
+}
+
+/** Starts a daemon (dockerd) in its own process group, its output appended to a log file, and leaves it running. */
+export function startDaemon(cmd: string, args: readonly string[], logFile: string): void {
+  const out = openSync(logFile, 'a');
+  try {
+    spawn(cmd, [...args], { detached: true, stdio: ['ignore', out, out] }).unref();
+  } finally {
+    closeSync(out);
+  }
 }

@@ -2,31 +2,28 @@
 // actionlint on the workflow (and on a broken copy, which must fail: the lint is known to bite), both recipes run the
 // suite --strict and keep the JUnit report, and the workflow's MetalLB pool step runs against the live cluster
 // (server dry run) and picks the pool `npm run cluster:up` would.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadYaml } from '@kubernetes/client-node';
-import { cacheDir, kubectlBinary, projectDir } from '../cluster/lib/paths.ts';
+import { cacheDir, kubectlBinary } from '../cluster/lib/paths.ts';
+import { PROJECT_ROOT } from '../lib/paths.ts';
+import { runProcess } from '../lib/process.ts';
 import { poolRanges, rangeText } from '../cluster/lib/metallb.ts';
 import { withTempDir, type RobustnessCase } from './robustness.ts';
 
-const RECIPES = join(projectDir, 'docs', 'ci');
+const RECIPES = join(PROJECT_ROOT, 'docs', 'ci');
 const WORKFLOW = join(RECIPES, 'github-actions.yml');
 const GITLAB = join(RECIPES, 'gitlab-ci.yml');
-const ACTIONLINT_MODULE = join(projectDir, 'selftest', 'tools', 'actionlint');
+const ACTIONLINT_MODULE = join(PROJECT_ROOT, 'selftest', 'tools', 'actionlint');
 
 interface Workflow {
   jobs: Record<string, { steps: { name?: string; run?: string; uses?: string; with?: Record<string, unknown> }[] }>;
 }
 
-function execCapture(cmd: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(cmd, [...args], { cwd: options.cwd ?? projectDir, env: options.env ?? process.env, timeout: 600_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, out: `${stdout}${stderr}` });
-    });
-    if (options.input !== undefined) child.stdin?.end(options.input);
-  });
+/** A command's exit code (1 when a signal or the bound ended it) and all it printed. */
+async function execCapture(cmd: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<{ code: number; out: string }> {
+  const finished = await runProcess(cmd, args, { cwd: options.cwd ?? PROJECT_ROOT, env: options.env, input: options.input, timeoutMs: 600_000 });
+  return { code: finished.code ?? 1, out: `${finished.stdout}${finished.stderr}` };
 }
 
 /** actionlint at the version go.mod pins, built once into the cache (temp file, then renamed into place). */

@@ -2,45 +2,22 @@
 // concurrent `cluster:up`s of one name on a fresh small cluster (the lock). Each case returns a detail line or throws.
 //
 // Standalone: npx tsx selftest/host-safety.ts [--only prepare|lock] [--node-image <ref>]
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lockFile } from '../cluster/lib/lock.ts';
-import { clusterDir, clusterRecordsDir, projectDir } from '../cluster/lib/paths.ts';
-import { capture } from '../cluster/lib/run.ts';
+import { clusterRecordsDir } from '../cluster/lib/paths.ts';
+import { isEntryPoint } from '../lib/paths.ts';
+import { runProcess, runSync } from '../lib/process.ts';
+import { clusterCommandTail, clusterErrorLines as errorLines, startClusterCommand, type ClusterCommand as Ran } from './cluster-command.ts';
 import type { RobustnessCase } from './robustness.ts';
 
-interface Ran {
-  code: number;
-  stderr: string;
-  seconds: number;
-}
+/** A cluster command with this process's environment plus env, never rebuilding images. */
+const start = (args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 300_000) =>
+  startClusterCommand(args, { ...process.env, DSC_REBUILD: '', ...env }, timeoutMs);
 
-/** cluster/cluster.ts as `npm run` starts it (node + tsx in one process, so the pid is the lock holder's). */
-function start(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 300_000): { pid: number; done: Promise<Ran> } {
-  const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(clusterDir, 'cluster.ts'), ...args], {
-    cwd: projectDir,
-    env: { ...process.env, DSC_REBUILD: '', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
-  const done = new Promise<Ran>((res) =>
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      res({ code: code ?? 1, stderr, seconds: (Date.now() - started) / 1000 });
-    }),
-  );
-  return { pid: child.pid ?? -1, done };
-}
-
-const tail = (r: Ran) => `exit ${r.code}: ${r.stderr.trim().split('\n').slice(-4).join(' | ')}`;
-const errorLines = (r: Ran) => r.stderr.split('\n').filter((l) => l.startsWith('cluster: '));
+const tail = (r: Ran) => clusterCommandTail(r, 4);
 
 /** A /proc/self/status stand-in: this VM's capability sets, with or without CAP_SYS_RESOURCE (bit 24). */
 function procStatus(dir: string, withCap: boolean): string {
@@ -150,7 +127,7 @@ export function lockCase(nodeImage?: string): RobustnessCase {
       try {
         await start(['down', '--name', name]).done; // a leftover of a killed run
         // A holder that died without releasing: the lock must be taken over, not trusted.
-        const dead = spawnSync(process.execPath, ['-e', '']).pid;
+        const dead = (await runProcess(process.execPath, ['-e', ''], { timeoutMs: 30_000 })).pid;
         mkdirSync(join(lockFile(name), '..'), { recursive: true });
         writeFileSync(lockFile(name), JSON.stringify({ pid: dead, command: 'cluster:up', since: 'earlier' }) + '\n');
         const a = start(upArgs);
@@ -176,7 +153,7 @@ export function lockCase(nodeImage?: string): RobustnessCase {
         await start(['down', '--name', name], {}, 180_000).done;
         rmSync(dir, { recursive: true, force: true });
       }
-      const left = capture('docker', ['ps', '-aq', '--filter', `label=io.x-k8s.kind.cluster=${name}`]).stdout.trim();
+      const left = runSync('docker', ['ps', '-aq', '--filter', `label=io.x-k8s.kind.cluster=${name}`]).stdout.trim();
       if (left) throw new Error(`cluster:down left containers of ${name}: ${left}`);
       if (existsSync(lockFile(name))) throw new Error(`lock left behind: ${lockFile(name)}`);
       return detail;
@@ -205,7 +182,7 @@ async function standalone(): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isEntryPoint(import.meta.url)) {
   standalone().then(
     (code) => process.exit(code),
     (err: unknown) => {

@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAllYaml, loadYaml } from '@kubernetes/client-node';
-import { kubectlBinary, projectDir } from '../cluster/lib/paths.ts';
+import { kubectlBinary } from '../cluster/lib/paths.ts';
+import { PROJECT_ROOT as projectDir } from '../lib/paths.ts';
 import { IN_CLUSTER_ABSENCE } from '../support/in-cluster.ts';
 import { execText, kubectl, sleep, withTempDir } from './robustness.ts';
 import { MANIFESTS } from './robustness-policy.ts';

@@ -1,7 +1,7 @@
 // Leak check: every namespace and every container on the kind docker network, whatever their labels, compared
 // with a snapshot taken before the run. Namespaces still Terminating get a bounded wait.
-import { execFileSync } from 'node:child_process';
 import { kubectlBinary } from '../cluster/lib/paths.ts';
+import { runSync, runSyncText } from '../lib/process.ts';
 
 export interface Snapshot {
   namespaces: Set<string>;
@@ -9,19 +9,13 @@ export interface Snapshot {
 }
 
 function namespaces(kubeconfig: string): Set<string> {
-  const out = execFileSync(kubectlBinary(), ['--kubeconfig', kubeconfig, 'get', 'namespaces', '-o', 'jsonpath={.items[*].metadata.name}'], {
-    encoding: 'utf8',
-  });
+  const out = runSyncText(kubectlBinary(), ['--kubeconfig', kubeconfig, 'get', 'namespaces', '-o', 'jsonpath={.items[*].metadata.name}'], { timeoutMs: 60_000 });
   return new Set(out.split(/\s+/).filter(Boolean));
 }
 
 export function kindNetworkContainers(): Set<string> {
-  try {
-    const out = execFileSync('docker', ['network', 'inspect', 'kind', '--format', '{{range .Containers}}{{.Name}} {{end}}'], { encoding: 'utf8' });
-    return new Set(out.split(/\s+/).filter(Boolean));
-  } catch {
-    return new Set();
-  }
+  const r = runSync('docker', ['network', 'inspect', 'kind', '--format', '{{range .Containers}}{{.Name}} {{end}}'], { timeoutMs: 60_000 });
+  return new Set(r.status === 0 ? r.stdout.split(/\s+/).filter(Boolean) : []);
 }
 
 export async function snapshot(kubeconfig: string): Promise<Snapshot> {

@@ -2,11 +2,11 @@
 // copy of the project and run against the cluster where it must be caught: the verdicts then differ from the
 // expected-verdict table (or the exit code does). A mutant that matches the table survived: a check that cannot fail.
 import { loadYaml } from '@kubernetes/client-node';
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { projectDir } from '../cluster/lib/paths.ts';
+import { PROJECT_ROOT } from '../lib/paths.ts';
+import { runInherited, runSyncText } from '../lib/process.ts';
 import { run } from './process.ts';
 import { compareVerdicts, loadTable, type MatrixCluster, type ObservedCheck } from './verdicts.ts';
 
@@ -17,7 +17,7 @@ export interface Mutant {
   breaks: string;
 }
 
-const mutantsDir = join(projectDir, 'selftest', 'mutants');
+const mutantsDir = join(PROJECT_ROOT, 'selftest', 'mutants');
 
 export function loadMutants(): Mutant[] {
   return loadYaml<{ mutants: Mutant[] }>(readFileSync(join(mutantsDir, 'mutants.yaml'), 'utf8')).mutants;
@@ -25,25 +25,25 @@ export function loadMutants(): Mutant[] {
 
 /** The project's files as git sees them (tracked and new), without node_modules and reports. */
 function copyProject(to: string): void {
-  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: projectDir, encoding: 'utf8' })
+  const files = runSyncText('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: PROJECT_ROOT, timeoutMs: 60_000 })
     .split('\0')
     .filter(Boolean);
   for (const f of files) {
     mkdirSync(dirname(join(to, f)), { recursive: true });
     try {
-      copyFileSync(join(projectDir, f), join(to, f));
+      copyFileSync(join(PROJECT_ROOT, f), join(to, f));
     } catch {
       // a file deleted in the work tree but still tracked: nothing to copy
     }
   }
-  symlinkSync(join(projectDir, 'node_modules'), join(to, 'node_modules'));
+  symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(to, 'node_modules'));
 }
 
 export async function runMutant(m: Mutant, cluster: MatrixCluster, env: NodeJS.ProcessEnv): Promise<{ killed: boolean; detail: string }> {
   const dir = mkdtempSync(join(tmpdir(), `dsc-mutant-${m.name}-`));
   try {
     copyProject(dir);
-    execFileSync('git', ['apply', '--verbose', join(mutantsDir, m.patch)], { cwd: dir, stdio: 'inherit' });
+    await runInherited('git', ['apply', '--verbose', join(mutantsDir, m.patch)], { cwd: dir, timeoutMs: 60_000 });
     const reports = join(dir, 'reports');
     const r = await run(join(dir, 'node_modules', '.bin', 'tsx'), ['bin/dualstack-conformance.ts', ...cluster.suiteArgs, '--reports-dir', reports], {
       cwd: dir,

@@ -2,40 +2,22 @@
 // (the offline image would need building; no kind at all), then a real cluster from the offline image named by
 // reference, proven by smoke. Kind's default image and upstream's MetalLB manifest cannot be pulled on this
 // registry-less machine; their choice is unit-tested (test/cluster-sources.test.ts).
-import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { cachedBinary, clusterDir, projectDir, versions } from '../cluster/lib/paths.ts';
+import { buildResult, buildScripts } from '../cluster/lib/build.ts';
+import { cachedBinary, versions } from '../cluster/lib/paths.ts';
 import { onPath } from '../cluster/lib/sources.ts';
+import { runText } from '../lib/process.ts';
+import { clusterCommandTail, clusterErrorLines, startClusterCommand, type ClusterCommand } from './cluster-command.ts';
 import type { RobustnessCase } from './robustness.ts';
 
-interface ClusterCommand {
-  readonly code: number;
-  readonly seconds: number;
-  readonly stderr: string;
-}
-
-/** cluster/cluster.ts as `npm run cluster:*` starts it, with a chosen environment (PATH without Go). */
-function clusterCommand(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ClusterCommand> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', join(clusterDir, 'cluster.ts'), ...args],
-      { cwd: projectDir, env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
-      (error, _stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, seconds: (Date.now() - started) / 1000, stderr }),
-    );
-  });
-}
-
-function tail(r: ClusterCommand): string {
-  return `exit ${r.code}: ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`;
-}
+/** A cluster command with a chosen environment (PATH without Go). */
+const clusterCommand = (args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number) => startClusterCommand(args, env, timeoutMs).done;
+const tail = (r: ClusterCommand) => clusterCommandTail(r, 5);
 
 function expectOneLine(r: ClusterCommand, text: string): void {
-  const lines = r.stderr.split('\n').filter((line) => line.startsWith('cluster: '));
+  const lines = clusterErrorLines(r);
   if (r.code !== 2 || lines.length !== 1 || !lines[0]?.includes(text)) throw new Error(`expected exit 2 and one line with "${text}", got ${tail(r)}`);
 }
 
@@ -68,8 +50,8 @@ export function noGoCase(): RobustnessCase {
           await clusterCommand(['up', '--name', name, '--no-lb', '--kubeconfig', kubeconfig], { ...env, PATH: rest.join(delimiter), DSC_CACHE: join(dir, 'empty-cache') }, 60_000),
           `go install sigs.k8s.io/kind@${pinned}`,
         );
-        const ref = execFileSync(join(clusterDir, 'image', 'build-node-image.sh'), ['--ref'], { encoding: 'utf8' }).trim();
-        execFileSync('docker', ['image', 'inspect', ref], { stdio: 'ignore' });
+        const ref = await buildResult(buildScripts.nodeImage, ['--ref']);
+        await runText('docker', ['image', 'inspect', ref], { timeoutMs: 60_000 });
         const up = await clusterCommand(['up', '--name', name, '--node-image', ref, '--no-lb', '--kubeconfig', kubeconfig], env, 600_000);
         if (up.code !== 0) throw new Error(`cluster:up ${tail(up)}`);
         const used = `kind ${pinned}: ${join(bin, 'kind')} (from PATH)`;
@@ -81,7 +63,7 @@ export function noGoCase(): RobustnessCase {
         await clusterCommand(['down', '--name', name], env, 180_000);
         rmSync(dir, { recursive: true, force: true });
       }
-      const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=io.x-k8s.kind.cluster=${name}`], { encoding: 'utf8' }).trim();
+      const left = (await runText('docker', ['ps', '-aq', '--filter', `label=io.x-k8s.kind.cluster=${name}`], { timeoutMs: 60_000 })).trim();
       if (left) throw new Error(`cluster:down left containers of ${name}: ${left}`);
       return detail;
     },

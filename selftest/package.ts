@@ -2,7 +2,7 @@
 // run with `npx dualstack-conformance` against the dual-stack cluster — compiled JavaScript, no tsx, no checkout.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectDir } from '../cluster/lib/paths.ts';
+import { PROJECT_ROOT as projectDir } from '../lib/paths.ts';
 import type { ListedCheck } from '../support/listing.ts';
 import { judgeJunit } from './in-cluster.ts';
 import { snapshot } from './leaks.ts';

@@ -6,7 +6,7 @@
 // and a backend asked for /shell and /exit from inside the cluster answers its hostname only. Then they are deleted.
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectDir } from '../cluster/lib/paths.ts';
+import { PROJECT_ROOT as projectDir } from '../lib/paths.ts';
 import { RUN_ID_LABEL } from '../support/namespace.ts';
 import { describeRun, execText, expectCode, kubectl, runOf, runSuite, withTempDir, type RobustnessCase, type RobustnessTarget } from './robustness.ts';
 

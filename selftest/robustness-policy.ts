@@ -5,7 +5,7 @@
 // deletecollection in kube-system) are server-side dry runs: admission runs on them exactly as on real requests.
 // Everything applied is removed at the end, checked by name (other runs may share the cluster, so not by a snapshot).
 import { join } from 'node:path';
-import { projectDir } from '../cluster/lib/paths.ts';
+import { PROJECT_ROOT as projectDir } from '../lib/paths.ts';
 import { IMAGE_SETTINGS } from '../support/config.ts';
 import { newRunId, runNamespaceNames, namespaceManifests } from '../support/namespace.ts';
 import { kindNetworkContainers } from './leaks.ts';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { projectDir } from '../cluster/lib/paths.ts';
+import { PROJECT_ROOT as projectDir } from '../lib/paths.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_ID_LABEL } from '../support/namespace.ts';
 import { kindNetworkContainers, leaksSince, snapshot } from './leaks.ts';
 import { exposureCases } from './robustness-exposure.ts';

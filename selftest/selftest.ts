@@ -4,7 +4,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cacheDir, projectDir } from '../cluster/lib/paths.ts';
+import { cacheDir } from '../cluster/lib/paths.ts';
+import { PROJECT_ROOT as projectDir } from '../lib/paths.ts';
 import { ciRecipeClusterCases, ciRecipeToolCases } from './ci-recipes.ts';
 import { lockCase, prepareCases } from './host-safety.ts';
 import { reportCases } from './report.ts';

@@ -1,10 +1,10 @@
 // Cases for the clusters and machines users have (issue 10), run by selftest on the dual-stack (IPv4 primary)
 // cluster: a machine that never built our images, a cloud-style gate that declares what its cluster lacks, and the
 // specs run by plain mocha from a fresh clone.
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectDir } from '../cluster/lib/paths.ts';
+import { PROJECT_ROOT } from '../lib/paths.ts';
+import { runSyncText } from '../lib/process.ts';
 import { snapshot } from './leaks.ts';
 import { cleanEnv, describeRun, execText, expectCode, nothingLeaked, oneLineLeavingNothing, runSuite, withTempDir, type RobustnessCase } from './robustness.ts';
 
@@ -13,7 +13,7 @@ const HIDDEN_REPOSITORY_PREFIX = 'dsc-hidden/';
 const OUR_REPOSITORY_PREFIX = 'dualstack-conformance/';
 
 function docker(args: readonly string[]): string {
-  return execFileSync('docker', [...args], { encoding: 'utf8', timeout: 60_000 });
+  return runSyncText('docker', args, { timeoutMs: 60_000 });
 }
 
 /** "repo:tag" of every local image whose repository starts with the prefix (dangling ones have no name to restore). */
@@ -144,7 +144,7 @@ export function userClusterCases(target: { readonly kubeconfig: string }): Robus
         withTempDir('mocha', async (dir) => {
           const before = await snapshot(kubeconfig);
           const clone = join(dir, 'clone');
-          await execText('git', ['clone', '--quiet', projectDir, clone], { timeoutMs: 120_000 });
+          await execText('git', ['clone', '--quiet', PROJECT_ROOT, clone], { timeoutMs: 120_000 });
           // The npm cache is warm on this machine: a fresh install from the lockfile, without the network if possible.
           const started = Date.now();
           await execText('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: clone, timeoutMs: 300_000 });

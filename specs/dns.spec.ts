@@ -7,7 +7,7 @@ import type { DeployedFixtures } from '../support/deploy.ts';
 import { clusterDomainFromSearch, parseResolvConf, serviceFqdn } from '../support/dns.ts';
 import { execText } from '../support/exec.ts';
 import { BACKEND_ROLES, SERVICES } from '../support/expectations.ts';
-import { familyOf, formatList, type IpFamily } from '../support/ip.ts';
+import { familyOf, formatList, type IpFamily } from '../lib/ip.ts';
 import { clusterIpOfFamily, judgeDnsAnswer, podIpOfFamily, podIPsOf, serviceRef } from '../support/judgements.ts';
 import { dnsProbe } from '../support/probes.ts';
 

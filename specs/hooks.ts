@@ -10,7 +10,7 @@ import { acceptSpecRegistrations, startSelectedChecks } from '../support/check.t
 import { CleanupRegistry } from '../support/cleanup.ts';
 import { deployFixtures } from '../support/deploy.ts';
 import { collectDiagnostics } from '../support/diagnostics.ts';
-import { describeError, InterruptedError } from '../support/errors.ts';
+import { describeError, InterruptedError } from '../lib/errors.ts';
 import { deleteLoadBalancerServices, loadBalancerSourceRanges } from '../support/exposure.ts';
 import { listRunObjects } from '../support/report/collect.ts';
 import {

@@ -8,9 +8,9 @@
 import type { V1Service } from '@kubernetes/client-node';
 import { registerArea, type CheckContext } from '../support/check.ts';
 import { check, checkArea, perFamily } from '../support/checks.ts';
-import { describeError } from '../support/errors.ts';
+import { describeError } from '../lib/errors.ts';
 import { SERVICE_PORT, SERVICES } from '../support/expectations.ts';
-import type { IpFamily } from '../support/ip.ts';
+import type { IpFamily } from '../lib/ip.ts';
 import { judgeDualStackLoadBalancer, judgeIpv6LoadBalancer, serviceRef } from '../support/judgements.ts';
 import {
   describeLbProvider,
@@ -25,7 +25,7 @@ import {
 import { offclusterClient, offclusterNetwork, offclusterResolver } from '../support/offcluster.ts';
 import { printCheckLine } from '../support/probes.ts';
 import type { Run } from '../support/run.ts';
-import { settle } from '../support/wait.ts';
+import { settle } from '../lib/wait.ts';
 import { everyBackendFromOffcluster, offclusterNetworkOf } from './offcluster-probing.ts';
 import { PAGE_LB } from './references.ts';
 

@@ -4,9 +4,9 @@ import type { V1Service } from '@kubernetes/client-node';
 import { registerArea, type CheckContext } from '../support/check.ts';
 import { check, checkArea, perFamily, type CheckDeclaration } from '../support/checks.ts';
 import { BACKEND_ROLES, BACKEND_SERVICES, expectedAllocation, SERVICES, type ServiceAllocationExpectation } from '../support/expectations.ts';
-import type { IpFamily } from '../support/ip.ts';
+import type { IpFamily } from '../lib/ip.ts';
 import { judgeEndpointSlices, judgeServiceAllocation, podIPsOf, serviceRef } from '../support/judgements.ts';
-import { settle } from '../support/wait.ts';
+import { settle } from '../lib/wait.ts';
 import { PAGE_SERVICES, UPSTREAM } from './references.ts';
 
 function allocationOf(service: V1Service): Record<string, unknown> {

@@ -16,7 +16,7 @@ import {
   type PromiseHttpLibrary,
   type RequestContext,
 } from '@kubernetes/client-node';
-import { TimeoutError } from './errors.ts';
+import { TimeoutError } from '../lib/errors.ts';
 import { formatDuration, timeoutEnvName } from './timeouts.ts';
 
 /** "GET /version did not answer within 15s (raise DSC_TIMEOUT_API_REQUEST on a slow link)". */

@@ -15,9 +15,9 @@ import {
 } from './checks.ts';
 import { declaredAbsentReason } from './config.ts';
 import type { DeployedFixtures } from './deploy.ts';
-import { TimeoutError } from './errors.ts';
+import { TimeoutError } from '../lib/errors.ts';
 import { familyAbsence } from './families.ts';
-import type { IpFamily } from './ip.ts';
+import type { IpFamily } from '../lib/ip.ts';
 import { probeLineSink } from './probes.ts';
 import { currentRun, currentSelection, type Run } from './run.ts';
 

@@ -7,7 +7,7 @@
 // `conn.clusterip.ipv6`); each such check needs its own family. `requires: 'both'` checks need both families;
 // `requires: 'none'` checks judge something every cluster must get right, single-stack or not.
 import type { CheckContext, FamilyCheckContext } from './check.ts';
-import { ALL_FAMILIES, familySlug, type IpFamily } from './ip.ts';
+import { ALL_FAMILIES, familySlug, type IpFamily } from '../lib/ip.ts';
 
 export type CheckArea = 'nodes' | 'pods' | 'services' | 'connectivity' | 'dns' | 'offcluster' | 'loadbalancer';
 

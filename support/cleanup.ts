@@ -1,7 +1,7 @@
 // Cleanup registered the moment something is created (before the create request is even sent), run once, newest
 // first, at the end of the run, on SIGINT/SIGTERM or on a crash. What did not finish (failed, still running, not
 // started when the cleanup deadline passed or a second signal abandoned it) is what the run leaves behind.
-import { describeError } from './errors.ts';
+import { describeError } from '../lib/errors.ts';
 
 /** Where what an action removes lives: in the cluster (the run's namespaces), or this host's docker. */
 export type CleanupPlace = 'cluster' | 'docker';

@@ -3,7 +3,7 @@
 // and the checks' expectations.
 import type { V1ConfigMap, V1DaemonSet, V1Node, V1Service, V1ServiceCIDR, V1Taint, VersionInfo } from '@kubernetes/client-node';
 import { loadAllYaml } from '@kubernetes/client-node';
-import { describeError, httpStatusOf } from './errors.ts';
+import { describeError, httpStatusOf } from '../lib/errors.ts';
 import {
   describeExcludedNodes,
   detectClusterFamilies,

@@ -1,12 +1,12 @@
 // Command-line options and environment of one run, parsed into one typed object. Any problem is a
 // ConfigurationError (exit 2, one line).
-import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CAPABILITY_DESCRIPTIONS, type Capability } from './checks.ts';
-import { ConfigurationError } from './errors.ts';
+import { ConfigurationError } from '../lib/errors.ts';
+import { cacheDirOf } from '../lib/paths.ts';
 import { imageReferenceError, mirroredImage, parseImageReference, registryPrefixProblem, UPSTREAM_E2E_REGISTRY } from './image-ref.ts';
-import { parseFamilySlug, type IpFamily } from './ip.ts';
+import { parseFamilySlug, type IpFamily } from '../lib/ip.ts';
 import { loadTimeouts, type Timeouts } from './timeouts.ts';
 
 /** Images the fixtures use. Defaults are the upstream names, which the offline cluster preloads. */
@@ -233,7 +233,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
       reportsDir: path.resolve(values['reports-dir'] ?? 'reports'),
       kind: values.kind ?? false,
       timeouts: loadTimeouts(env),
-      cacheDir: path.resolve(env.DSC_CACHE ?? path.join(homedir(), '.cache', 'dualstack-conformance')),
+      cacheDir: cacheDirOf(env),
     },
   };
 }

@@ -16,7 +16,7 @@ import {
   type ProbeSources,
 } from './expectations.ts';
 import { nodeAddressing } from './families.ts';
-import { formatList, type IpFamily } from './ip.ts';
+import { formatList, type IpFamily } from '../lib/ip.ts';
 import { clusterIpOfFamily, podIPsOf, podIpOfFamily } from './judgements.ts';
 import type { ProbeDestination, ProbeSource } from './probes.ts';
 

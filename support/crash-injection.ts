@@ -1,7 +1,7 @@
 // A test hook, read only for selftest's crash cases (selftest/robustness-cleanup.ts): DSC_INJECT_CRASH=<phase> throws
 // an uncaught exception the first time the run enters <phase>; DSC_INJECT_CRASH=<phase>:rejection leaves a rejected
 // promise unhandled instead. It shows that a crash still runs the cleanup and exits 2 (support/teardown.ts).
-import { ConfigurationError } from './errors.ts';
+import { ConfigurationError } from '../lib/errors.ts';
 import type { Phase } from './phase.ts';
 
 export const CRASH_PHASES: readonly Phase[] = ['preflight', 'cluster-up', 'discover', 'create', 'wait', 'exec', 'cleanup', 'report'];

@@ -3,7 +3,7 @@
 // while every other check still runs.
 import { KubernetesObjectApi, type KubernetesObject, type V1Pod, type V1Service } from '@kubernetes/client-node';
 import { IMAGE_SETTINGS, type Images, type RunConfig } from './config.ts';
-import { ConfigurationError, describeError } from './errors.ts';
+import { ConfigurationError, describeError } from '../lib/errors.ts';
 import { describeSourceRanges, isLoadBalancerService, restrictLoadBalancers, type SourceRanges } from './exposure.ts';
 import { FIXTURE_FILES, hostnetPort, NODE_FIXTURE_FILES, POD_ROLES, SERVICES, type PodRole } from './expectations.ts';
 import { loadFixture, type FixtureVariables } from './fixtures.ts';
@@ -16,7 +16,7 @@ import {
 } from './loadbalancer.ts';
 import type { RunNamespaces } from './namespace.ts';
 import { phase } from './phase.ts';
-import { waitFor } from './wait.ts';
+import { waitFor } from '../lib/wait.ts';
 
 export interface CreatedService {
   readonly name: string;

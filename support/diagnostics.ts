@@ -1,7 +1,7 @@
 // Diagnostics gathered only when something failed: the run namespaces' events, a `kubectl describe`-like summary of
 // each pod and the tail of every container's log. They are attached to the failed test in the HTML report.
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
-import { describeError } from './errors.ts';
+import { describeError } from '../lib/errors.ts';
 import type { Clients } from './k8s.ts';
 
 const EVENT_LIMIT = 40;

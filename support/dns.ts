@@ -1,7 +1,7 @@
 // Parsing of `nslookup` output (busybox 1.35's, and BIND's, which both upstream's and the offline agnhost image ship)
 // and of a pod's /etc/resolv.conf. Both nslookups print a server block, a blank line, then `Name:`/`Address:` lines
 // per answer.
-import { parseIp } from './ip.ts';
+import { parseIp } from '../lib/ip.ts';
 
 export interface NslookupAnswer {
   /** Addresses in the answer section, as printed. */

@@ -2,7 +2,7 @@
 // `kubectl exec`. Probes of pod and Service addresses are always sent from inside the cluster this way.
 import { Writable } from 'node:stream';
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
-import { describeError } from './errors.ts';
+import { describeError } from '../lib/errors.ts';
 import { phase } from './phase.ts';
 
 export interface ExecRequest {

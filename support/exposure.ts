@@ -4,13 +4,13 @@
 // --keep-on-failure keeps the namespaces. Backends serve only their hostname (agnhost serve-hostname) and no pod
 // mounts a ServiceAccount token (fixtures/; test/exposure.test.ts holds them to it).
 import type { KubernetesObject, V1Service } from '@kubernetes/client-node';
-import { httpStatusOf } from './errors.ts';
+import { httpStatusOf } from '../lib/errors.ts';
 import { SERVICES } from './expectations.ts';
 import { FixtureError } from './fixtures.ts';
-import { ALL_FAMILIES, networkCidr, parseCidr, type IpFamily } from './ip.ts';
+import { ALL_FAMILIES, networkCidr, parseCidr, type IpFamily } from '../lib/ip.ts';
 import type { Clients } from './k8s.ts';
 import type { OffclusterNetwork } from './offcluster.ts';
-import { waitFor } from './wait.ts';
+import { waitFor } from '../lib/wait.ts';
 
 /** Every LoadBalancer Service the fixtures may define: the end of the run deletes these by name. */
 export const LOAD_BALANCER_SERVICES: readonly string[] = [SERVICES.loadBalancerIpv6, SERVICES.loadBalancerDual, SERVICES.loadBalancerProbe];

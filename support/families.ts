@@ -2,7 +2,7 @@
 // ranges (every networking.k8s.io/v1 ServiceCIDR, the `kubernetes` one naming the families; else a PreferDualStack
 // probe Service).
 import type { V1Node, V1Service, V1ServiceCIDR } from '@kubernetes/client-node';
-import { ALL_FAMILIES, familyOf, formatList, judgeClusterAddress, parseCidr, type IpFamily } from './ip.ts';
+import { ALL_FAMILIES, familyOf, formatList, judgeClusterAddress, parseCidr, type IpFamily } from '../lib/ip.ts';
 
 export interface NodeAddressing {
   readonly name: string;

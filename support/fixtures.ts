@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadAllYaml, type KubernetesObject } from '@kubernetes/client-node';
-import { ConfigurationError } from './errors.ts';
+import { ConfigurationError } from '../lib/errors.ts';
 import { imageReferenceError, parseImageReference } from './image-ref.ts';
 import { PROJECT_ROOT } from './mocharc.ts';
 

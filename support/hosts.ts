@@ -1,5 +1,5 @@
 // Parsing of a container's /etc/hosts, as the kubelet writes it (pkg/kubelet/kubelet_pods.go, managedHostsFileContent).
-import { parseIp, sameAddress } from './ip.ts';
+import { parseIp, sameAddress } from '../lib/ip.ts';
 
 /** First line of a hosts file the kubelet manages for a pod with its own network namespace. */
 export const KUBELET_HOSTS_HEADER = '# Kubernetes-managed hosts file.';

@@ -2,7 +2,7 @@
 // (registry host[:port], lowercase path components, an optional tag, an optional sha256 digest). Every image option is
 // parsed with it before anything runs, so a value holding whitespace, a `#`, a newline or any other character a
 // reference cannot have is one configuration error line, never a surprise inside a manifest or a docker request.
-import { parseIp } from './ip.ts';
+import { parseIp } from '../lib/ip.ts';
 
 export interface ImageReference {
   /** The registry host and port when the reference names one ("registry.k8s.io", "localhost:5000", "[fd00::1]:5000"). */

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { CAPABILITIES, type RunConfig } from './config.ts';
-import { ConfigurationError } from './errors.ts';
+import { ConfigurationError } from '../lib/errors.ts';
 
 export type ClusterSource =
   | { readonly kind: 'kubeconfig'; readonly files: readonly string[] }

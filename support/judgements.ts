@@ -28,7 +28,7 @@ import {
   partitionByFamily,
   sameAddress,
   type IpFamily,
-} from './ip.ts';
+} from '../lib/ip.ts';
 
 export function podRef(pod: V1Pod): string {
   return `pod ${pod.metadata?.namespace ?? '?'}/${pod.metadata?.name ?? '?'}`;

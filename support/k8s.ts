@@ -18,7 +18,7 @@ import {
   type VersionInfo,
 } from '@kubernetes/client-node';
 import { boundedKubeConfig, didNotAnswer } from './bounded-kubeconfig.ts';
-import { ConfigurationError, describeError, httpStatusOf } from './errors.ts';
+import { ConfigurationError, describeError, httpStatusOf } from '../lib/errors.ts';
 import { timeoutEnvName } from './timeouts.ts';
 
 export interface Clients {

@@ -9,7 +9,7 @@ import type { CleanupRegistry } from './cleanup.ts';
 import { describeNodeSelection, discoverCluster, type ClusterInfo } from './cluster.ts';
 import { describeDeclaredAbsent, partialReason, type RunConfig } from './config.ts';
 import { fixtureVariables } from './deploy.ts';
-import { ConfigurationError } from './errors.ts';
+import { ConfigurationError } from '../lib/errors.ts';
 import { familyAbsence } from './families.ts';
 import { loadInClusterConfig } from './in-cluster.ts';
 import { escapeRegExp } from './listing.ts';

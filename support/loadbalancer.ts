@@ -5,11 +5,11 @@
 import { Resolver } from 'node:dns/promises';
 import type { V1Service } from '@kubernetes/client-node';
 import type { LbProviderSetting } from './config.ts';
-import { describeError, httpStatusOf, TimeoutError } from './errors.ts';
-import { familyOf, formatList, type IpFamily } from './ip.ts';
+import { describeError, httpStatusOf, TimeoutError } from '../lib/errors.ts';
+import { familyOf, formatList, type IpFamily } from '../lib/ip.ts';
 import type { Clients } from './k8s.ts';
 import { formatDuration } from './timeouts.ts';
-import { waitFor } from './wait.ts';
+import { waitFor } from '../lib/wait.ts';
 
 export type LbProvider =
   | { readonly present: true; readonly name: string; readonly how: string }

@@ -5,9 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import type { V1Namespace } from '@kubernetes/client-node';
 import type { CleanupRegistry } from './cleanup.ts';
-import { httpStatusOf } from './errors.ts';
+import { httpStatusOf } from '../lib/errors.ts';
 import { withTimeout, type Clients } from './k8s.ts';
-import { waitFor } from './wait.ts';
+import { waitFor } from '../lib/wait.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'dualstack-conformance';

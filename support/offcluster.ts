@@ -15,10 +15,10 @@ import type { ContainerRuntimeClient, StartedTestContainer } from 'testcontainer
 import type { CheckInstance } from './checks.ts';
 import { declaredAbsentReason, OFFCLUSTER_IMAGE_SETTING, type RunConfig } from './config.ts';
 import { parseNslookupOutput } from './dns.ts';
-import { ConfigurationError, describeError } from './errors.ts';
+import { ConfigurationError, describeError } from '../lib/errors.ts';
 import { nodeAddressing } from './families.ts';
 import type { HostnameResolution, HostnameResolver } from './loadbalancer.ts';
-import { cidrContains, familyOf, joinHostPort, parseCidr, parseIp, sameAddress, type IpFamily } from './ip.ts';
+import { cidrContains, familyOf, joinHostPort, parseCidr, parseIp, sameAddress, type IpFamily } from '../lib/ip.ts';
 import { withTimeout } from './k8s.ts';
 import { EXPIRES_AT_KEY, MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_ID_LABEL } from './namespace.ts';
 import type { ProbeProtocol } from './expectations.ts';
@@ -36,7 +36,7 @@ import {
 import type { Run } from './run.ts';
 import { expiryOf, runTtlMs, type ContainerSweepResult } from './sweep.ts';
 import { formatDuration, timeoutEnvName } from './timeouts.ts';
-import { waitsInterrupted } from './wait.ts';
+import { waitsInterrupted } from '../lib/wait.ts';
 
 export const OFFCLUSTER_ROLE_LABEL = 'dualstack-conformance/role';
 export const OFFCLUSTER_ROLE = 'offcluster-client';

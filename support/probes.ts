@@ -4,13 +4,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { V1Pod } from '@kubernetes/client-node';
 import { parseNslookupOutput } from './dns.ts';
-import { describeError, TimeoutError } from './errors.ts';
+import { describeError, TimeoutError } from '../lib/errors.ts';
 import { execInPod, summarizeExec, type ExecResult } from './exec.ts';
 import type { ProbeProtocol } from './expectations.ts';
-import { joinHostPort, parseIp } from './ip.ts';
+import { joinHostPort, parseIp } from '../lib/ip.ts';
 import type { Clients } from './k8s.ts';
 import type { Timeouts } from './timeouts.ts';
-import { waitFor } from './wait.ts';
+import { waitFor } from '../lib/wait.ts';
 
 export interface ProbeSource {
   readonly pod: V1Pod;

@@ -4,7 +4,7 @@
 import type { Topology } from './report/topology.ts';
 import type { CheckArea, CheckInstance } from './checks.ts';
 import { checkIdOfTitle } from './checks.ts';
-import type { IpFamily } from './ip.ts';
+import type { IpFamily } from '../lib/ip.ts';
 
 export type Verdict = 'passed' | 'failed' | 'skipped' | 'not-run';
 

@@ -6,7 +6,7 @@ import type { CleanupRegistry } from './cleanup.ts';
 import type { ClusterInfo } from './cluster.ts';
 import { parseCli, type RunConfig } from './config.ts';
 import type { DeployedFixtures } from './deploy.ts';
-import { ConfigurationError } from './errors.ts';
+import { ConfigurationError } from '../lib/errors.ts';
 import type { Clients } from './k8s.ts';
 import type { RunNamespaces } from './namespace.ts';
 

@@ -8,7 +8,7 @@
 // Both sides of every comparison are one clock's (the API server's, or docker's for containers), never this host's:
 // a skewed client clock cannot make a live run look old. Deletion is started, not awaited.
 import type { V1Namespace } from '@kubernetes/client-node';
-import { ConfigurationError, describeError, httpStatusOf } from './errors.ts';
+import { ConfigurationError, describeError, httpStatusOf } from '../lib/errors.ts';
 import { withTimeout, type Clients } from './k8s.ts';
 import { EXPIRES_AT_KEY, isRunNamespaceName, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './namespace.ts';
 import { formatDuration, parseDuration, type Timeouts } from './timeouts.ts';

@@ -4,13 +4,13 @@
 // is left when it ends (failed, or not done by the deadline) is printed with the one command that removes it. A
 // second signal during the cleanup abandons it at once: what is left, that command, exit 130/143.
 import type { CleanupRegistry, Leftover } from './cleanup.ts';
-import { describeError, InterruptedError } from './errors.ts';
+import { describeError, InterruptedError } from '../lib/errors.ts';
 import { RUN_ID_LABEL } from './namespace.ts';
 import { EXIT, exitCodeOfSignal } from './outcome.ts';
 import { phase } from './phase.ts';
 import { currentSelection } from './run.ts';
 import { formatDuration, timeoutEnvName } from './timeouts.ts';
-import { interruptWaits } from './wait.ts';
+import { interruptWaits } from '../lib/wait.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // What is left, and the command removing it

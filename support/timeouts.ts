@@ -1,6 +1,6 @@
 // The one table of timeouts. Every bounded wait of the suite names an entry here; each is overridable by an
 // environment variable DSC_TIMEOUT_<NAME> (e.g. DSC_TIMEOUT_POD_READY=60s), so a slow cluster needs no code change.
-import { ConfigurationError } from './errors.ts';
+import { ConfigurationError } from '../lib/errors.ts';
 
 /** Each bound with what it bounds; docs/timeouts.md is generated from this table. */
 export const TIMEOUT_TABLE = {

@@ -1,7 +1,7 @@
 import { CoreV1Api, Exec, KubeConfig } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { boundedKubeConfig, describeRequest, didNotAnswer } from '../support/bounded-kubeconfig.ts';
-import { TimeoutError } from '../support/errors.ts';
+import { TimeoutError } from '../lib/errors.ts';
 import { makeClients } from '../support/k8s.ts';
 // An API server that stopped answering: accepts connections on 127.0.0.1, never answers.
 import { silentServer } from '../selftest/robustness.ts';

@@ -4,7 +4,7 @@ import { CheckFailure, decideSkip, registerWith, type MochaRegistrar } from '../
 import { CAPABILITY_DESCRIPTIONS, check, expandCheck, perFamily, type CheckDeclaration, type SpecArea } from '../support/checks.ts';
 import { declaredAbsentReason } from '../support/config.ts';
 import { detectClusterFamilies, familyAbsence, serviceRangesFromServiceCidr, type ClusterFamilies } from '../support/families.ts';
-import type { IpFamily } from '../support/ip.ts';
+import type { IpFamily } from '../lib/ip.ts';
 import { selectionFromEnvironment, setRun, type Run } from '../support/run.ts';
 import { dualNodes, dualServiceCidr, onlyFamily } from './helpers.ts';
 

@@ -4,7 +4,7 @@ import { cniFromDaemonSets, kubeProxyModeFromConfigMap, minorVersionOf, nodeSche
 import { IMAGE_SETTINGS } from '../support/config.ts';
 import { describePodState, podFailure } from '../support/deploy.ts';
 import { formatEvents, formatPodSummary } from '../support/diagnostics.ts';
-import { ConfigurationError } from '../support/errors.ts';
+import { ConfigurationError } from '../lib/errors.ts';
 import { declaredLbProvider, ingressAddresses } from '../support/loadbalancer.ts';
 import { dualNodes, pod01 } from './helpers.ts';
 

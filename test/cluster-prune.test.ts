@@ -54,10 +54,7 @@ describe('cluster:prune: what goes', function () {
   });
 
   it('reads docker\'s sizes (decimal units)', function () {
-    expect(parseDockerSize('982.4MB')).to.equal(982_400_000);
-    expect(parseDockerSize('1.3GB')).to.equal(1_300_000_000);
-    expect(parseDockerSize('12kB')).to.equal(12_000);
-    expect(parseDockerSize('0B')).to.equal(0);
-    expect(parseDockerSize('n/a')).to.equal(0);
+    const sizes: [text: string, bytes: number][] = [['982.4MB', 982_400_000], ['1.3GB', 1_300_000_000], ['12kB', 12_000], ['0B', 0], ['n/a', 0]];
+    for (const [text, bytes] of sizes) expect(parseDockerSize(text), text).to.equal(bytes);
   });
 });

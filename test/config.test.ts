@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { describeDeclaredAbsent, imagesToPrint, parseCli, partialReason } from '../support/config.ts';
-import { ConfigurationError } from '../support/errors.ts';
+import { ConfigurationError } from '../lib/errors.ts';
 import { DEFAULT_TIMEOUTS, formatDuration, loadTimeouts, parseDuration, timeoutEnvName } from '../support/timeouts.ts';
 
 const run = (argv: string[], env: NodeJS.ProcessEnv = {}) => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { CHECKS } from '../specs/catalog.ts';
-import type { IpFamily } from '../support/ip.ts';
+import type { IpFamily } from '../lib/ip.ts';
 import { compareVerdicts, loadTable, parseCell, parseTable } from '../selftest/verdicts.ts';
 
 const table = loadTable();

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { IMAGE_SETTINGS } from '../support/config.ts';
-import { ConfigurationError } from '../support/errors.ts';
+import { ConfigurationError } from '../lib/errors.ts';
 import { BACKEND_SERVICES, FIXTURE_FILES, POD_ROLES, SERVICES } from '../support/expectations.ts';
 import { FixtureError, loadFixture, loadSingleFixture, renderTemplate } from '../support/fixtures.ts';
 

@@ -2,7 +2,7 @@
 // them with one family removed, as a single-stack cluster would show.
 import { readFileSync } from 'node:fs';
 import type { V1Node, V1Pod, V1Service, V1ServiceCIDR } from '@kubernetes/client-node';
-import { familyOf, parseCidr, type IpFamily } from '../support/ip.ts';
+import { familyOf, parseCidr, type IpFamily } from '../lib/ip.ts';
 
 export function readJson<T>(file: string): T {
   return JSON.parse(readFileSync(new URL(`./data/${file}`, import.meta.url), 'utf8')) as T;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { IMAGE_SETTINGS, parseCli } from '../support/config.ts';
-import { ConfigurationError } from '../support/errors.ts';
+import { ConfigurationError } from '../lib/errors.ts';
 import { parseImageReference } from '../support/image-ref.ts';
 
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { describeDeclaredAbsent, declaredAbsentReason, parseCli, type RunConfig } from '../support/config.ts';
-import { ConfigurationError } from '../support/errors.ts';
+import { ConfigurationError } from '../lib/errors.ts';
 import { chooseClusterSource, configFor, IN_CLUSTER_ABSENCE, loadInClusterConfig, SERVICE_ACCOUNT_DIR } from '../support/in-cluster.ts';
 
 const POD = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' };

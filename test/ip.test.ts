@@ -1,16 +1,5 @@
 import { expect } from 'chai';
-import {
-  bracketHost,
-  cidrContains,
-  familyOf,
-  judgeClusterAddress,
-  joinHostPort,
-  parseCidr,
-  parseIp,
-  partitionByFamily,
-  sameAddress,
-  splitHostPort,
-} from '../support/ip.ts';
+import { bracketHost, cidrContains, familyOf, judgeClusterAddress, joinHostPort, parseCidr, parseIp, partitionByFamily, sameAddress, splitHostPort } from '../lib/ip.ts';
 
 describe('ip: address judgements', function () {
   it('tells the family of IPv4 and of compressed and expanded IPv6', function () {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { ConfigurationError, describeError, httpStatusOf } from '../support/errors.ts';
+import { ConfigurationError, describeError, httpStatusOf } from '../lib/errors.ts';
 import { kubeconfigFiles, loadKubeConfig, REQUIRED_PERMISSIONS, describePermission } from '../support/k8s.ts';
 import { namespaceManifests, newRunId, runNamespaceNames } from '../support/namespace.ts';
 

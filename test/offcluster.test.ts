@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { CHECKS, checkById, selectedByFamily } from '../specs/catalog.ts';
 import { parseCli } from '../support/config.ts';
 import { judgeDualStackLoadBalancer } from '../support/judgements.ts';
-import { ConfigurationError } from '../support/errors.ts';
+import { ConfigurationError } from '../lib/errors.ts';
 import {
   httpGetCommand,
   judgeHttpGet,

@@ -134,7 +134,7 @@ describe('report: the topology picture and the header', function () {
 
 describe('waits that say they are still waiting', function () {
   it('names what, how long of which bound, and the last observed state', async function () {
-    const { progressLine } = await import('../support/wait.ts');
+    const { progressLine } = await import('../lib/wait.ts');
     expect(progressLine('fixture pods backend-a to be Ready', 20_000, 180_000, 'podReady', 'backend-a Pending (Unschedulable: 0/2 nodes)')).to.equal(
       '  still waiting for fixture pods backend-a to be Ready (20s of 3m, DSC_TIMEOUT_POD_READY): backend-a Pending (Unschedulable: 0/2 nodes)',
     );

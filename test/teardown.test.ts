@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { CleanupRegistry } from '../support/cleanup.ts';
 import { parseCrashInjection } from '../support/crash-injection.ts';
-import { ConfigurationError } from '../support/errors.ts';
+import { ConfigurationError } from '../lib/errors.ts';
 import { kubectlArgsReaching } from '../support/lifecycle.ts';
 import { decideOutcome, EXIT } from '../support/outcome.ts';
 import { leftoverCommand, leftoverLines, leftoverSummary, shellQuote } from '../support/teardown.ts';

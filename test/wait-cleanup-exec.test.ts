@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { CleanupRegistry } from '../support/cleanup.ts';
-import { ConfigurationError, TimeoutError } from '../support/errors.ts';
+import { ConfigurationError, TimeoutError } from '../lib/errors.ts';
 import { exitCodeFromStatus, summarizeExec } from '../support/exec.ts';
-import { settle, waitFor } from '../support/wait.ts';
+import { settle, waitFor } from '../lib/wait.ts';
 
 describe('wait: the one waiter', function () {
   it('returns the first observation that is done', async function () {

@@ -4,11 +4,12 @@
 //   unprepare [--force] [--dry-run] [--root <dir>]
 // --root runs against a copy of the file system under <dir> (files only: no packages, dockerd, sysctl or routes),
 // which is how selftest exercises both on a throw-away daemon.json. DSC_PROC_STATUS replaces /proc/self/status there.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PreflightError } from '../lib/docker.ts';
+import { ConfigurationError } from '../../lib/errors.ts';
+import { logger } from '../../lib/log.ts';
+import { runSync, startDaemon } from '../../lib/process.ts';
 import {
   capSysResourceMissing,
   ciBlackholes,
@@ -20,9 +21,8 @@ import {
   routeStep,
 } from '../lib/host-config.ts';
 import { clusterDir } from '../lib/paths.ts';
-import { capture } from '../lib/run.ts';
 
-const log = (msg: string) => process.stderr.write(`[host] ${msg}\n`);
+const log = logger('host');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface HostPaths {
@@ -64,7 +64,7 @@ function writeAtomic(file: string, text: string): void {
 }
 
 function requireRoot(h: HostPaths, command: string): void {
-  if (h.real && process.getuid?.() !== 0) throw new PreflightError(`${command} must run as root (it installs packages, edits /etc/docker and starts dockerd)`);
+  if (h.real && process.getuid?.() !== 0) throw new ConfigurationError(`${command} must run as root (it installs packages, edits /etc/docker and starts dockerd)`);
 }
 
 /** For selftest only (--ci): headless Chromium renders the HTML report; pinned to the version Debian serves. */
@@ -72,19 +72,19 @@ const CI_PACKAGES = ['chromium-headless-shell=156.0.8078.108-1~deb12u1'];
 
 function ensurePackages(dry: boolean, ci: boolean): void {
   const need = ['docker.io', 'debootstrap', 'jq', 'iptables', 'iproute2', ...(ci ? CI_PACKAGES : [])].filter(
-    (p) => !capture('dpkg-query', ['-W', '-f=${Status}', p.split('=')[0] ?? p]).stdout.includes('install ok installed'),
+    (p) => !runSync('dpkg-query', ['-W', '-f=${Status}', p.split('=')[0] ?? p]).stdout.includes('install ok installed'),
   );
   if (need.length === 0) return;
   act(dry, `install ${need.join(' ')}`, () => {
     for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', ...need]]) {
-      const r = capture('env', ['DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args]);
+      const r = runSync('env', ['DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args], { timeoutMs: 30 * 60_000 });
       if (r.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
     }
   });
 }
 
-const dockerAnswers = () => capture('docker', ['info', '--format', '{{.ServerVersion}}']).status === 0;
-const dockerdPids = () => capture('pidof', ['dockerd']).stdout.trim().split(/\s+/).filter(Boolean).map(Number);
+const dockerAnswers = () => runSync('docker', ['info', '--format', '{{.ServerVersion}}']).status === 0;
+const dockerdPids = () => runSync('pidof', ['dockerd']).stdout.trim().split(/\s+/).filter(Boolean).map(Number);
 
 /** Reloads dockerd after a daemon.json change (SIGHUP re-reads runtimes and the default runtime). */
 function reloadDockerd(dry: boolean): void {
@@ -98,8 +98,7 @@ async function ensureDockerd(changed: boolean, dry: boolean): Promise<void> {
     return;
   }
   act(dry, 'start dockerd (log: /var/log/dockerd.log)', () => {
-    const out = openSync('/var/log/dockerd.log', 'a');
-    spawn('dockerd', [], { detached: true, stdio: ['ignore', out, out] }).unref();
+    startDaemon('dockerd', [], '/var/log/dockerd.log');
   });
   if (dry) return;
   for (let i = 0; i < 60 && !dockerAnswers(); i++) await sleep(1000);
@@ -107,7 +106,7 @@ async function ensureDockerd(changed: boolean, dry: boolean): Promise<void> {
 }
 
 async function waitDefaultRuntime(): Promise<void> {
-  const current = () => capture('docker', ['info', '--format', '{{.DefaultRuntime}}']).stdout.trim();
+  const current = () => runSync('docker', ['info', '--format', '{{.DefaultRuntime}}']).stdout.trim();
   for (let i = 0; i < 20 && current() !== ourRuntime; i++) await sleep(500);
   if (current() !== ourRuntime) throw new Error(`docker did not take ${ourRuntime} as its default runtime (it reports "${current()}")`);
 }
@@ -144,15 +143,15 @@ function addBlackholes(h: HostPaths, dry: boolean): void {
   const record = join(h.stateDir, 'ci-routes');
   const prior = readIfExists(record);
   const ours = prior === undefined ? [] : recordedRoutes(prior).map((r) => `${r.family} ${r.cidr}`);
-  for (const { family, cidr } of ciBlackholes) {
-    const step = routeStep(capture('ip', [family, 'route', 'show', 'to', 'exact', cidr]).stdout);
+  for (const { family, cidr } of ciBlackholes()) {
+    const step = routeStep(runSync('ip', [family, 'route', 'show', 'to', 'exact', cidr]).stdout);
     if (step.action === 'present') continue;
     if (step.action === 'foreign') {
       log(`${cidr} already has a route another owner set (${step.route}): left as it is, no blackhole for it`);
       continue;
     }
     act(dry, `blackhole ${cidr} on the host`, () => {
-      const r = capture('ip', [family, 'route', 'add', 'blackhole', cidr]);
+      const r = runSync('ip', [family, 'route', 'add', 'blackhole', cidr]);
       if (r.status !== 0) throw new Error(`ip ${family} route add blackhole ${cidr}: ${r.stderr.trim()}`);
     });
     if (!ours.includes(`${family} ${cidr}`)) ours.push(`${family} ${cidr}`);
@@ -166,8 +165,8 @@ export function removeCiRoutes(h: HostPaths = hostPaths(), dry = false): void {
   const text = readIfExists(record);
   if (text === undefined) return;
   for (const { family, cidr } of recordedRoutes(text)) {
-    if (routeStep(capture('ip', [family, 'route', 'show', 'to', 'exact', cidr]).stdout).action !== 'present') continue;
-    act(dry, `remove the blackhole ${cidr}`, () => void capture('ip', [family, 'route', 'del', 'blackhole', cidr]));
+    if (routeStep(runSync('ip', [family, 'route', 'show', 'to', 'exact', cidr]).stdout).action !== 'present') continue;
+    act(dry, `remove the blackhole ${cidr}`, () => void runSync('ip', [family, 'route', 'del', 'blackhole', cidr]));
   }
   if (!dry) rmSync(record, { force: true });
 }
@@ -189,7 +188,7 @@ export async function hostPrepare(argv: string[]): Promise<void> {
   const text = readIfExists(h.daemonJson);
   // Decided before anything changes: a refusal leaves the machine as it was.
   const decision = decidePrepare({ file: h.daemonJson, text, wrapper: h.wrapper, capMissing, force: values['force-runtime']! });
-  if (decision.action === 'refuse') throw new PreflightError(decision.message);
+  if (decision.action === 'refuse') throw new ConfigurationError(decision.message);
   if (!h.real) log(`--root ${h.root}: files under it only (no packages, dockerd, sysctl or routes)`);
   if (h.real) ensurePackages(dry, values.ci);
 
@@ -217,15 +216,15 @@ export async function hostPrepare(argv: string[]): Promise<void> {
   // This host builds and uses the offline node image by default.
   const marker = join(h.stateDir, 'node-image');
   if (readIfExists(marker) !== 'offline\n') act(dry, `leave the marker ${marker}`, () => writeFileSync(marker, 'offline\n'));
-  const runtime = h.real && dockerAnswers() ? capture('docker', ['info', '--format', '{{.DefaultRuntime}}']).stdout.trim() : '(not asked)';
+  const runtime = h.real && dockerAnswers() ? runSync('docker', ['info', '--format', '{{.DefaultRuntime}}']).stdout.trim() : '(not asked)';
   log(`${dry ? 'dry run done' : 'ready'}: default runtime ${runtime}, offline node image is the default`);
 }
 
 /** Containers whose runtime is our wrapper: they would lose it. */
 function containersOnOurRuntime(): string[] {
-  const ids = capture('docker', ['ps', '-aq']).stdout.split('\n').filter(Boolean);
+  const ids = runSync('docker', ['ps', '-aq']).stdout.split('\n').filter(Boolean);
   if (ids.length === 0) return [];
-  const r = capture('docker', ['inspect', '--format', '{{.Name}} {{.HostConfig.Runtime}}', ...ids]);
+  const r = runSync('docker', ['inspect', '--format', '{{.Name}} {{.HostConfig.Runtime}}', ...ids]);
   return r.stdout.split('\n').flatMap((l) => {
     const [name = '', runtime] = l.trim().split(' ');
     return runtime === ourRuntime ? [name.replace(/^\//, '')] : [];
@@ -242,10 +241,10 @@ export async function hostUnprepare(argv: string[]): Promise<void> {
   requireRoot(h, 'host:unprepare');
   if (!h.real) log(`--root ${h.root}: files under it only (no dockerd, sysctl or routes)`);
   if (h.real && !values.force) {
-    if (!dockerAnswers()) throw new PreflightError(`docker does not answer, so containers on ${ourRuntime} cannot be ruled out: start it, or pass --force`);
+    if (!dockerAnswers()) throw new ConfigurationError(`docker does not answer, so containers on ${ourRuntime} cannot be ruled out: start it, or pass --force`);
     const users = containersOnOurRuntime();
     if (users.length > 0) {
-      throw new PreflightError(
+      throw new ConfigurationError(
         `${users.length} container(s) run on ${ourRuntime} and would lose their runtime (${users.slice(0, 5).join(', ')}${users.length > 5 ? ', ...' : ''}): ` +
           'delete them first (`npm run cluster:down -- --name <name>`), or pass --force',
       );
@@ -254,7 +253,7 @@ export async function hostUnprepare(argv: string[]): Promise<void> {
   const text = readIfExists(h.daemonJson);
   const backup = readIfExists(h.backup);
   const decision = decideUnprepare({ file: h.daemonJson, text, backup, wrapper: h.wrapper });
-  if (decision.action === 'refuse') throw new PreflightError(decision.message);
+  if (decision.action === 'refuse') throw new ConfigurationError(decision.message);
   if (decision.action === 'restore') act(dry, decision.note, () => renameSync(h.backup, h.daemonJson));
   else if (decision.action === 'remove') {
     act(dry, decision.note, () => {

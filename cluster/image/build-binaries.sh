@@ -3,14 +3,10 @@
 # Each output directory is keyed by its version and skipped when complete, so a fresh clone reuses it; it appears
 # whole, with its .complete marker, or not at all.
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source=../versions.env
-. "$here/versions.env"
-cache=${DSC_CACHE:-$HOME/.cache/dualstack-conformance}
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh" build-binaries
 export CGO_ENABLED=0 GOFLAGS=-buildvcs=false
 build_date=2026-01-01T00:00:00Z   # fixed so rebuilds are reproducible
-
-log() { printf '[build-binaries] %s\n' "$*" >&2; }
 
 # build <component> <output-dir> <go-module-dir> <ldflags> <package>...
 # A package written as <binary>=<package> is built as <output-dir>/<binary> instead of
@@ -68,41 +64,41 @@ what=${1:-all}
 want() { [ "$what" = all ] || [ "$what" = "$1" ]; }
 
 if want kubernetes; then
-  build kubernetes "$cache/bin/kubernetes-$K8S_VERSION" "$here/go/kubernetes" "$k8s_ldflags" \
+  build kubernetes "$cache/bin/kubernetes-$K8S_VERSION" "$cluster_dir/go/kubernetes" "$k8s_ldflags" \
     k8s.io/kubernetes/cmd/kubeadm k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kubectl \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kube-proxy
 fi
 if want agnhost; then
-  build agnhost "$cache/bin/agnhost-$AGNHOST_TAG-k8s-$K8S_VERSION" "$here/go/kubernetes" "" \
+  build agnhost "$cache/bin/agnhost-$AGNHOST_TAG-k8s-$K8S_VERSION" "$cluster_dir/go/kubernetes" "" \
     k8s.io/kubernetes/test/images/agnhost
 fi
 if want etcd; then
-  build etcd "$cache/bin/etcd-$ETCD_VERSION" "$here/go/etcd" "-X go.etcd.io/etcd/api/v3/version.GitSHA=offline" \
+  build etcd "$cache/bin/etcd-$ETCD_VERSION" "$cluster_dir/go/etcd" "-X go.etcd.io/etcd/api/v3/version.GitSHA=offline" \
     go.etcd.io/etcd/etcdctl/v3 etcd=go.etcd.io/etcd/server/v3
 fi
 if want coredns; then
-  build coredns "$cache/bin/coredns-$COREDNS_VERSION" "$here/go/coredns" "" .
+  build coredns "$cache/bin/coredns-$COREDNS_VERSION" "$cluster_dir/go/coredns" "" .
 fi
 if want crictl; then
-  build crictl "$cache/bin/crictl-$CRICTL_VERSION" "$here/go/crictl" \
+  build crictl "$cache/bin/crictl-$CRICTL_VERSION" "$cluster_dir/go/crictl" \
     "-X sigs.k8s.io/cri-tools/pkg/version.Version=$CRICTL_VERSION" sigs.k8s.io/cri-tools/cmd/crictl
 fi
 if want flannel; then
   # flanneld's udp backend needs cgo; link it statically with Go's own resolver and user lookup.
-  CGO_ENABLED=1 GOFLAGS="$GOFLAGS -tags=netgo,osusergo" build flannel "$cache/bin/flannel-$FLANNEL_VERSION" "$here/go/flannel" \
+  CGO_ENABLED=1 GOFLAGS="$GOFLAGS -tags=netgo,osusergo" build flannel "$cache/bin/flannel-$FLANNEL_VERSION" "$cluster_dir/go/flannel" \
     "-X github.com/flannel-io/flannel/pkg/version.Version=$FLANNEL_VERSION -extldflags -static" \
     flanneld=github.com/flannel-io/flannel ./cmd/flannel-node
 fi
 if want kind; then
-  build kind "$cache/bin/kind-$KIND_VERSION" "$here/go/kind" "" sigs.k8s.io/kind
+  build kind "$cache/bin/kind-$KIND_VERSION" "$cluster_dir/go/kind" "" sigs.k8s.io/kind
 fi
 if want metallb; then
   # Native (L2/BGP) mode only: the FRR modes need FRR itself, which is not a Go program.
-  build metallb "$cache/bin/metallb-$METALLB_VERSION" "$here/go/metallb" \
+  build metallb "$cache/bin/metallb-$METALLB_VERSION" "$cluster_dir/go/metallb" \
     "-X go.universe.tf/metallb/internal/version.gitCommit=offline -X go.universe.tf/metallb/internal/version.gitBranch=$METALLB_VERSION" \
     go.universe.tf/metallb/controller go.universe.tf/metallb/speaker
 fi
 if want pause; then
-  build pause "$cache/bin/pause-$PAUSE_TAG" "$here/go/pause" "-X main.version=$PAUSE_TAG" .
+  build pause "$cache/bin/pause-$PAUSE_TAG" "$cluster_dir/go/pause" "-X main.version=$PAUSE_TAG" .
 fi

@@ -5,25 +5,20 @@
 #        build-node-image.sh --ref      prints the reference it would build, builds nothing
 set -euo pipefail
 # DSC_REBUILD=1 ignores images already in docker (a cold build, with an empty DSC_CACHE and Go caches).
-here=$(cd "$(dirname "$0")/.." && pwd)
-. "$here/versions.env"
-cache=${DSC_CACHE:-$HOME/.cache/dualstack-conformance}
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh" node-image
 export DOCKER_BUILDKIT=0
-log() { printf '[node-image] %s\n' "$*" >&2; }
 
 # The image tag changes whenever anything that goes into it changes.
-key=$(cd "$here" && find versions.env image go -type f ! -name '*.md' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-12)
+key=$(cd "$cluster_dir" && find versions.env image go -type f ! -name '*.md' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-12)
 image="dualstack-conformance/node:$K8S_VERSION-$key"
-if [ "${1:-}" = --ref ]; then echo "$image"; exit 0; fi
-if [ -z "${DSC_REBUILD:-}" ] && docker image inspect "$image" >/dev/null 2>&1; then log "cached: $image"; echo "$image"; exit 0; fi
-
-declare -A phase_seconds=()
-phase() { local name=$1 start=$SECONDS; shift; "$@"; phase_seconds[$name]=$((SECONDS - start)); }
+exit_if_ref_only "$image" "${1:-}"
+exit_if_cached "$image"
 
 base=""
-build_base() { base=$("$here/image/build-rootfs.sh"); }
+build_base() { base=$("$cluster_dir/image/build-rootfs.sh"); }
 phase rootfs build_base
-phase binaries "$here/image/build-binaries.sh" all
+phase binaries "$cluster_dir/image/build-binaries.sh" all
 
 bin="$cache/bin"
 k8s_bin="$bin/kubernetes-$K8S_VERSION"
@@ -72,10 +67,7 @@ netfilter_layer() {
 busybox_layer() {
   local dir="$work/busybox"
   debian_files "$dir" /bin/busybox /etc/nsswitch.conf
-  local applet
-  for applet in $(docker run --rm --entrypoint /bin/busybox "$base" --list); do
-    [ "$applet" = busybox ] || ln -sf busybox "$dir/bin/$applet"
-  done
+  busybox_applets "$base" "$dir/bin"
 }
 
 # What upstream's agnhost image adds to busybox with its alpine packages bind-tools, curl, netcat-openbsd, iproute2,
@@ -99,12 +91,6 @@ agnhost_tools_layer() {
   done
   ln -s /usr/bin/ip "$dir/sbin/ip"
   ln -s /usr/bin/iperf "$dir/usr/local/bin/iperf"
-}
-
-# docker build, its output shown only when it fails (the newer CLI warns about the legacy builder).
-quiet_build() {
-  local out
-  out=$(docker build -q "$@" 2>&1) || { printf '%s\n' "$out" >&2; return 1; }
 }
 
 # component_image <image-ref> <dockerfile-body> <file-to-copy>...  → docker-archive in $work/images
@@ -179,7 +165,7 @@ phase component-images component_images
 # The container has no volume on /var, so `docker commit` keeps the imported content.
 assemble() {
   docker run -d --name "$builder" --privileged --entrypoint sleep "$base" infinity >/dev/null
-  docker cp "$here/image/node/." "$builder:/"
+  docker cp "$cluster_dir/image/node/." "$builder:/"
   local b
   for b in kubeadm kubelet kubectl; do docker cp "$k8s_bin/$b" "$builder:/usr/bin/$b"; done
   docker cp "$bin/crictl-$CRICTL_VERSION/crictl" "$builder:/usr/local/bin/crictl"
@@ -195,7 +181,7 @@ assemble() {
       ln -sf /dev/null "/etc/systemd/system/$u"
     done
     chmod 0755 /usr/bin/kubeadm /usr/bin/kubelet /usr/bin/kubectl /usr/local/bin/crictl'
-  docker cp "$here/image/manifests/default-cni.yaml" "$builder:/kind/manifests/default-cni.yaml"
+  docker cp "$cluster_dir/image/manifests/default-cni.yaml" "$builder:/kind/manifests/default-cni.yaml"
   docker exec -d "$builder" containerd
   docker exec "$builder" bash -ec 'for i in $(seq 1 50); do ctr version >/dev/null 2>&1 && exit 0; sleep 0.2; done; exit 1'
   local tarball
@@ -225,5 +211,5 @@ log "built $image"
 for old in $(docker images dualstack-conformance/node --format '{{.Repository}}:{{.Tag}}' | grep -vx "$image"); do
   docker rmi "$old" >/dev/null 2>&1 && log "removed older $old" || true
 done
-for p in rootfs binaries component-images assemble; do printf '[node-image]   %-17s %5ss\n' "$p" "${phase_seconds[$p]}" >&2; done
+print_phases rootfs binaries component-images assemble
 echo "$image"

@@ -2,10 +2,8 @@
 # Builds the node's OS: a debootstrap'd Debian rootfs imported into docker as the base image.
 # Keyed by suite + package list; prints the image reference on stdout (--ref: only that, building nothing).
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
-. "$here/versions.env"
-cache=${DSC_CACHE:-$HOME/.cache/dualstack-conformance}
-log() { printf '[build-rootfs] %s\n' "$*" >&2; }
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh" build-rootfs
 
 # What a kind node needs: systemd as init, containerd + runc as the CRI, CNI plugins, the netfilter tools
 # kube-proxy/kindnetd call, and the utilities kubeadm's preflight and kind's entrypoint use. The last two lines are
@@ -21,9 +19,8 @@ packages=(
 )
 key=$(printf '%s\n' "$DEBIAN_SUITE" "${packages[@]}" | sha256sum | cut -c1-12)
 image="dualstack-conformance/node-base:$DEBIAN_SUITE-$key"
-if [ "${1:-}" = --ref ]; then echo "$image"; exit 0; fi
-
-if [ -z "${DSC_REBUILD:-}" ] && docker image inspect "$image" >/dev/null 2>&1; then log "cached: $image"; echo "$image"; exit 0; fi
+exit_if_ref_only "$image" "${1:-}"
+exit_if_cached "$image"
 
 # The mirror this host's apt already uses (no host names hard-coded in the project).
 mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)

@@ -1,5 +1,7 @@
 // What host:prepare and host:unprepare decide, as plain functions of what they found, so the decisions are
 // unit-tested without root, Docker or a real /etc (test/host-config.test.ts). cluster/host/prepare.ts acts on them.
+import { ALL_FAMILIES, type IpFamily } from '../../lib/ip.ts';
+import { kindRanges, type FamilyRanges } from '../../lib/kind-config.ts';
 
 /** The name our runc wrapper is registered under in daemon.json: a default runtime of this name is ours. */
 export const ourRuntime = 'dsc-runc';
@@ -154,18 +156,24 @@ export function routeStep(shown: string): RouteStep {
   return { action: 'foreign', route: lines.join('; ') };
 }
 
-/** The CI blackholes: kind's dual-stack default pod and Service CIDRs, both families. */
-export const ciBlackholes: readonly { family: '-4' | '-6'; cidr: string }[] = [
-  { family: '-4', cidr: '10.244.0.0/16' },
-  { family: '-4', cidr: '10.96.0.0/16' },
-  { family: '-6', cidr: 'fd00:10:244::/56' },
-  { family: '-6', cidr: 'fd00:10:96::/112' },
-];
+export interface Blackhole {
+  /** `ip`'s family switch. */
+  family: '-4' | '-6';
+  cidr: string;
+}
+
+/** The CI blackholes: kind's pod and Service CIDRs (kind-config.yaml's), both families. */
+export function ciBlackholes(ranges: Record<IpFamily, FamilyRanges> = kindRanges()): Blackhole[] {
+  return ALL_FAMILIES.flatMap((family) => {
+    const ip = family === 'IPv4' ? '-4' : '-6';
+    return [{ family: ip, cidr: ranges[family].pod }, { family: ip, cidr: ranges[family].service }];
+  });
+}
 
 /** The routes host:prepare recorded as added by it ("-4 10.244.0.0/16" per line); an empty record (older versions) is all of them. */
-export function recordedRoutes(text: string): { family: '-4' | '-6'; cidr: string }[] {
+export function recordedRoutes(text: string): Blackhole[] {
   const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
-  if (lines.length === 0) return [...ciBlackholes];
+  if (lines.length === 0) return ciBlackholes();
   return lines.flatMap((l) => {
     const [family, cidr] = l.split(/\s+/);
     return (family === '-4' || family === '-6') && cidr ? [{ family, cidr }] : [];

@@ -3,7 +3,7 @@
 // reused pid is not taken for the holder); a lock whose holder is gone is taken over.
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PreflightError } from './docker.ts';
+import { ConfigurationError } from '../../lib/errors.ts';
 import { cacheDir } from './paths.ts';
 
 export interface LockInfo {
@@ -105,7 +105,7 @@ export function tryLock(file: string, me: LockInfo): LockInfo | undefined {
       }
       rmSync(aside, { force: true });
     }
-    throw new PreflightError(`could not take the lock ${file} (it keeps changing hands)`);
+    throw new ConfigurationError(`could not take the lock ${file} (it keeps changing hands)`);
   } finally {
     rmSync(tmp, { force: true });
   }
@@ -150,7 +150,7 @@ export async function lockCluster(name: string, command: string, waitSeconds: nu
       return { release: () => releaseFile(file, me) };
     }
     if (Date.now() >= deadline) {
-      throw new PreflightError(
+      throw new ConfigurationError(
         `cluster "${name}" is in use by ${describeHolder(holder)}: wait for it to finish${waitSeconds > 0 ? '' : ', or pass --wait-lock <seconds>'}`,
       );
     }

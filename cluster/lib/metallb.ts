@@ -12,12 +12,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PreflightError } from './docker.ts';
+import { ConfigurationError } from '../../lib/errors.ts';
+import { familyOf, parseCidr, type IpFamily } from '../../lib/ip.ts';
+import { CommandError, runSync } from '../../lib/process.ts';
 import { clusterDir, versions } from './paths.ts';
 import { listRecords } from './records.ts';
-import { capture, CommandError } from './run.ts';
 import { isOfflineImage, onPath } from './sources.ts';
-import type { Family } from './variant.ts';
 
 export const metallbNamespace = 'metallb-system';
 const goModule = 'go.universe.tf/metallb';
@@ -29,7 +29,6 @@ const toTop = 5n;
 const slotSize = 64n;
 const slots = 4;
 
-const familyOf = (ip: ipaddr.IPv4 | ipaddr.IPv6): Family => (ip.kind() === 'ipv6' ? 'IPv6' : 'IPv4');
 const toBig = (ip: ipaddr.IPv4 | ipaddr.IPv6) => ip.toByteArray().reduce((n, b) => (n << 8n) | BigInt(b), 0n);
 function fromBig(n: bigint, bytes: number): ipaddr.IPv4 | ipaddr.IPv6 {
   const out: number[] = [];
@@ -39,20 +38,20 @@ function fromBig(n: bigint, bytes: number): ipaddr.IPv4 | ipaddr.IPv6 {
 const show = (ip: ipaddr.IPv4 | ipaddr.IPv6) => (ip.kind() === 'ipv6' ? (ip as ipaddr.IPv6).toRFC5952String() : ip.toString());
 
 export interface PoolRange {
-  family: Family;
+  family: IpFamily;
   subnet: string;
   first: string;
   last: string;
 }
 
 /** The pool range of each wanted family in a slot, from the first subnet of that family; throws when one is missing or too small. */
-export function poolRanges(subnets: string[], families: Family[], slot = 0): PoolRange[] {
+export function poolRanges(subnets: string[], families: IpFamily[], slot = 0): PoolRange[] {
   return families.map((family) => {
-    const subnet = subnets.find((s) => familyOf(ipaddr.parseCIDR(s)[0]) === family);
-    if (!subnet) throw new PreflightError(`the kind docker network has no ${family} subnet (subnets: ${subnets.join(', ') || 'none'})`);
+    const subnet = subnets.find((s) => parseCidr(s)?.family === family);
+    if (!subnet) throw new ConfigurationError(`the kind docker network has no ${family} subnet (subnets: ${subnets.join(', ') || 'none'})`);
     const [addr, prefix] = ipaddr.parseCIDR(subnet);
     const bits = addr.kind() === 'ipv6' ? 128 : 32;
-    if (bits - prefix < 8) throw new PreflightError(`the kind network's ${family} subnet ${subnet} is too small for a LoadBalancer pool (needs /${bits - 8} or larger)`);
+    if (bits - prefix < 8) throw new ConfigurationError(`the kind network's ${family} subnet ${subnet} is too small for a LoadBalancer pool (needs /${bits - 8} or larger)`);
     const top = (toBig(addr) | ((1n << BigInt(bits - prefix)) - 1n)) - slotSize * BigInt(slot);
     return { family, subnet, first: show(fromBig(top - fromTop, bits / 8)), last: show(fromBig(top - toTop, bits / 8)) };
   });
@@ -67,7 +66,7 @@ export const rangeText = (p: PoolRange) => `${p.first}-${p.last}`;
 
 /** The kind clusters that have node containers (kind labels them with the cluster name). */
 function liveKindClusters(): Set<string> {
-  const r = capture('docker', ['ps', '-a', '--filter', 'label=io.x-k8s.kind.cluster', '--format', '{{.Label "io.x-k8s.kind.cluster"}}']);
+  const r = runSync('docker', ['ps', '-a', '--filter', 'label=io.x-k8s.kind.cluster', '--format', '{{.Label "io.x-k8s.kind.cluster"}}']);
   return new Set(r.stdout.split('\n').map((s) => s.trim()).filter(Boolean));
 }
 
@@ -75,15 +74,18 @@ function liveKindClusters(): Set<string> {
  * The ranges for a cluster's families on the kind network, in the lowest slot that no other live project
  * cluster holds (per its record) and no container attached to the network has an address in.
  */
-export function kindPoolRanges(cluster: string, families: Family[]): PoolRange[] {
-  const r = capture('docker', ['network', 'inspect', 'kind', '--format', '{{json .}}']);
-  if (r.status !== 0) throw new PreflightError(`docker network inspect kind: ${r.stderr.trim()}`);
+export function kindPoolRanges(cluster: string, families: IpFamily[]): PoolRange[] {
+  const r = runSync('docker', ['network', 'inspect', 'kind', '--format', '{{json .}}']);
+  if (r.status !== 0) throw new ConfigurationError(`docker network inspect kind: ${r.stderr.trim()}`);
   const net = JSON.parse(r.stdout) as KindNetwork;
   const subnets = (net.IPAM.Config ?? []).flatMap((c) => (c.Subnet ? [c.Subnet] : []));
   const live = liveKindClusters();
   const held = new Map(listRecords().filter((rec) => rec.name !== cluster && live.has(rec.name)).flatMap((rec) => (rec.lbPool ?? []).map((p) => [p, rec.name])));
   const addresses = Object.values(net.Containers ?? {}).flatMap((c) =>
-    [c.IPv4Address, c.IPv6Address].filter(Boolean).map((cidr) => ({ name: c.Name, ip: ipaddr.parseCIDR(cidr)[0] })),
+    [c.IPv4Address, c.IPv6Address].filter(Boolean).map((cidr) => {
+      const ip = ipaddr.parseCIDR(cidr)[0];
+      return { name: c.Name, ip, family: familyOf(show(ip)) };
+    }),
   );
   const busy: string[] = [];
   for (let slot = 0; slot < slots; slot++) {
@@ -93,8 +95,8 @@ export function kindPoolRanges(cluster: string, families: Family[]): PoolRange[]
       busy.push(`slot ${slot}: cluster ${holder}`);
       continue;
     }
-    const inside = addresses.find(({ ip }) =>
-      ranges.some((p) => p.family === familyOf(ip) && toBig(ip) >= toBig(ipaddr.parse(p.first)) && toBig(ip) <= toBig(ipaddr.parse(p.last))),
+    const inside = addresses.find(({ ip, family }) =>
+      ranges.some((p) => p.family === family && toBig(ip) >= toBig(ipaddr.parse(p.first)) && toBig(ip) <= toBig(ipaddr.parse(p.last))),
     );
     if (inside) {
       busy.push(`slot ${slot}: container ${inside.name} (${show(inside.ip)})`);
@@ -102,7 +104,7 @@ export function kindPoolRanges(cluster: string, families: Family[]): PoolRange[]
     }
     return ranges;
   }
-  throw new PreflightError(`no free LoadBalancer pool slot on the kind network (${busy.join('; ')})`);
+  throw new ConfigurationError(`no free LoadBalancer pool slot on the kind network (${busy.join('; ')})`);
 }
 
 /** The IPAddressPool and its L2Advertisement (announced on the node's kind-network interface). */
@@ -144,13 +146,14 @@ function goModCache(): string {
 export function upstreamCrdFiles(version = versions().METALLB_VERSION ?? ''): string[] {
   let moduleDir: string;
   if (onPath('go')) {
-    const r = capture('go', ['-C', join(clusterDir, 'go', 'metallb'), 'mod', 'download', '-json', `${goModule}@${version}`]);
+    // Through the module proxy when the module cache lacks it: minutes on a slow link, never forever.
+    const r = runSync('go', ['-C', join(clusterDir, 'go', 'metallb'), 'mod', 'download', '-json', `${goModule}@${version}`], { timeoutMs: 600_000 });
     if (r.status !== 0) throw new CommandError(`go mod download ${goModule}@${version}: ${(r.stderr + r.stdout).trim()}`, 1);
     moduleDir = (JSON.parse(r.stdout) as { Dir: string }).Dir;
   } else {
     moduleDir = join(goModCache(), `${goModule}@${version}`);
     if (!existsSync(moduleDir)) {
-      throw new PreflightError(`MetalLB's CRDs are read from the Go module cache (${moduleDir}), which is empty and there is no Go on PATH: install Go, or use --no-lb`);
+      throw new ConfigurationError(`MetalLB's CRDs are read from the Go module cache (${moduleDir}), which is empty and there is no Go on PATH: install Go, or use --no-lb`);
     }
   }
   const dir = join(moduleDir, 'config', 'crd', 'bases');
@@ -185,7 +188,9 @@ export interface MetallbTarget {
 
 /** Installs MetalLB and its pool, and waits for the controller and every speaker to be Ready. */
 export async function installMetallb(t: MetallbTarget): Promise<void> {
-  const kc = (args: string[], input?: string) => capture(t.kubectl, ['--kubeconfig', t.kubeconfig, '--context', t.context, ...args], input);
+  // Above every --timeout passed to kubectl below, so kubectl's own message is the one reported.
+  const kc = (args: string[], input?: string) =>
+    runSync(t.kubectl, ['--kubeconfig', t.kubeconfig, '--context', t.context, ...args], { input, timeoutMs: 300_000 });
   const k = (args: string[], input?: string) => {
     const r = kc(args, input);
     if (r.status !== 0) throw new CommandError(`kubectl ${args.join(' ')}: ${(r.stderr || r.stdout).trim()}`, r.status);

@@ -1,12 +1,10 @@
-// Where the offline cluster keeps things: caches outside the checkout, so a fresh clone reuses them.
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Where the offline cluster keeps things: caches outside the checkout (lib/paths.ts), so a fresh clone reuses them.
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { cacheDirOf, PROJECT_ROOT } from '../../lib/paths.ts';
 
-export const clusterDir = dirname(dirname(fileURLToPath(import.meta.url)));
-export const projectDir = dirname(clusterDir);
-export const cacheDir = process.env.DSC_CACHE ?? join(homedir(), '.cache', 'dualstack-conformance');
+export const clusterDir = join(PROJECT_ROOT, 'cluster');
+export const cacheDir = cacheDirOf();
 export const clusterRecordsDir = join(cacheDir, 'clusters');
 export const hostStateDir = '/etc/dualstack-conformance';
 export const defaultClusterName = 'dualstack';

@@ -2,7 +2,7 @@
 // (and, on a cluster with a LoadBalancer provider, a LoadBalancer Service of the same families).
 import { dumpYaml } from '@kubernetes/client-node';
 import { versions } from '../lib/paths.ts';
-import type { Family } from '../lib/variant.ts';
+import type { IpFamily as Family } from '../../lib/ip.ts';
 
 export function smokeManifest(ns: string, nodeNames: string[], families: Family[], loadBalancer = false): string {
   const image = `registry.k8s.io/e2e-test-images/agnhost:${versions().AGNHOST_TAG}`;

@@ -4,7 +4,8 @@ import ipaddr from 'ipaddr.js';
 import { randomBytes } from 'node:crypto';
 import { capture } from '../lib/run.ts';
 import type { ClusterRecord } from '../lib/records.ts';
-import { expectedFamilies, variantLabel, type Family } from '../lib/variant.ts';
+import type { IpFamily as Family } from '../../lib/ip.ts';
+import { expectedFamilies, variantLabel } from '../lib/variant.ts';
 import { smokeManifest } from './manifest.ts';
 
 interface Result {

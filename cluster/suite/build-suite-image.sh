@@ -13,35 +13,31 @@
 # Lives outside cluster/image/ on purpose: everything there is part of the node image's cache key.
 set -euo pipefail
 NODE_VERSION=22.23.3
-here=$(cd "$(dirname "$0")" && pwd)
-project=$(cd "$here/../.." && pwd)
-cache=${DSC_CACHE:-$HOME/.cache/dualstack-conformance}
+# shellcheck source=../image/lib.sh
+. "$(dirname "$0")/../image/lib.sh" suite-image
 export DOCKER_BUILDKIT=0
-log() { printf '[suite-image] %s\n' "$*" >&2; }
 
-version=$(node -p 'require(process.argv[1]).version' "$project/package.json")
+version=$(node -p 'require(process.argv[1]).version' "$project_dir/package.json")
 image="dualstack-conformance/suite:$version"
-if [ "${1:-}" = --ref ]; then echo "$image"; exit 0; fi
+exit_if_ref_only "$image" "${1:-}"
 
-# What goes into the image: the packed files (package.json "files"), what builds them, this script, the base.
-base_ref=$("$project/cluster/image/build-rootfs.sh" --ref)
-key=$( (cd "$project" && find package.json package-lock.json tsconfig.json tsconfig.build.json .mocharc.json bin support \
-  specs fixtures deploy docs/checks.md docs/cli.md docs/timeouts.md cluster/suite -type f | LC_ALL=C sort | xargs sha256sum
+# What goes into the image: the packed files (package.json "files"), what builds them, this script and lib.sh, the base.
+base_ref=$("$project_dir/cluster/image/build-rootfs.sh" --ref)
+key=$( (cd "$project_dir" && find package.json package-lock.json tsconfig.json tsconfig.build.json .mocharc.json bin lib support \
+  specs fixtures deploy docs/checks.md docs/cli.md docs/timeouts.md cluster/suite cluster/image/lib.sh -type f | LC_ALL=C sort | xargs sha256sum
   echo "$NODE_VERSION $base_ref") | sha256sum | cut -c1-12)
 label=dualstack-conformance.source-hash
 if [ -z "${DSC_REBUILD:-}" ] && [ "$(docker image inspect -f "{{index .Config.Labels \"$label\"}}" "$image" 2>/dev/null)" = "$key" ]; then
   log "cached: $image (source $key)"; echo "$image"; exit 0
 fi
 
-declare -A seconds=()
-phase() { local name=$1 start=$SECONDS; shift; "$@"; seconds[$name]=$((SECONDS - start)); }
 work=$(mktemp -d "${TMPDIR:-/tmp}/dsc-suite-image.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 ctx="$work/ctx"
 mkdir -p "$ctx/app" "$ctx/os"
 
 base=""
-base_image() { base=$("$project/cluster/image/build-rootfs.sh"); }
+base_image() { base=$("$project_dir/cluster/image/build-rootfs.sh"); }
 
 node_binary() {
   local dir="$cache/suite-image/node-v$NODE_VERSION"
@@ -67,11 +63,8 @@ os_layer() {
     done | sed "s|^/||" | sort -u >/tmp/files
     echo bin/busybox >>/tmp/files; echo etc/nsswitch.conf >>/tmp/files
     tar -C / -chf - -T /tmp/files' | tar -C "$ctx/os" -xf -
-  local applet
   mkdir -p "$ctx/os/usr/bin" "$ctx/os/tmp" "$ctx/os/reports"
-  for applet in $(docker run --rm --entrypoint /bin/busybox "$base" --list); do
-    [ "$applet" = busybox ] || ln -sf busybox "$ctx/os/bin/$applet"
-  done
+  busybox_applets "$base" "$ctx/os/bin"
   ln -sf /bin/busybox "$ctx/os/usr/bin/env" # the package's bin script starts with #!/usr/bin/env node
   chmod 1777 "$ctx/os/tmp"
   printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'suite:x:65532:65532:suite:/tmp:/bin/sh' >"$ctx/os/etc/passwd"
@@ -80,7 +73,7 @@ os_layer() {
 
 app_layer() {
   local packed
-  packed=$(cd "$project" && npm pack --silent --pack-destination "$work" | tail -1)
+  packed=$(cd "$project_dir" && npm pack --silent --pack-destination "$work" | tail -1)
   echo '{ "private": true }' >"$ctx/app/package.json"
   # No install scripts: the only one among the dependencies builds an optional native addon (ssh2's cpu-features)
   # for the host's node, not the image's.
@@ -103,13 +96,9 @@ USER 65532:65532
 LABEL $label=$key org.opencontainers.image.version=$version
 ENTRYPOINT ["dualstack-conformance"]
 DOCKERFILE
-build() {
-  local out
-  out=$(docker build -q -t "$image" "$ctx" 2>&1) || { printf '%s\n' "$out" >&2; return 1; }
-}
-phase build build
+phase build quiet_build -t "$image" "$ctx"
 printed=$(docker run --rm "$image" --version)
 [ "$printed" = "dualstack-conformance $version" ] || { log "the image's --version printed \"$printed\""; exit 1; }
 log "built $image (source $key, $(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}'))"
-for p in base node os app build; do printf '[suite-image]   %-6s %5ss\n' "$p" "${seconds[$p]}" >&2; done
+print_phases base node os app build
 echo "$image"

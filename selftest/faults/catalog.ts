@@ -4,7 +4,7 @@
 // a later run can undo what a killed one left.
 import { ipamSubnets, firstHalf, nodeIpIpv4Only, nodeIps, processStates, ruleComesBefore, withoutIpv6Ranges } from './edits.ts';
 import { HOSTNET_PORT_RANGE } from '../../support/expectations.ts';
-import { familyOf } from '../../support/ip.ts';
+import { familyOf } from '../../lib/ip.ts';
 import {
   inNode,
   mustInNode,

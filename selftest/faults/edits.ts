@@ -1,5 +1,5 @@
 // Pure edits and readings the faults make of node files and command output: unit-tested without a cluster.
-import { familyOf, parseCidr } from '../../support/ip.ts';
+import { familyOf, parseCidr } from '../../lib/ip.ts';
 
 interface IpamRange {
   subnet?: string;

@@ -1,8 +1,8 @@
 // The node containers of one kind cluster this project created, and the few commands faults run in them. Every call
 // is synchronous: a signal handler must be able to revert a fault before the process exits.
-import { spawnSync } from 'node:child_process';
 import { kubectlBinary } from '../../cluster/lib/paths.ts';
 import { loadRecord } from '../../cluster/lib/records.ts';
+import { runSync, type Captured } from '../../lib/process.ts';
 
 export interface KindNode {
   /** The container's name, which kind also gives the Node object. */
@@ -17,17 +17,7 @@ export interface FaultTarget {
   readonly nodes: readonly KindNode[];
 }
 
-export interface Captured {
-  readonly status: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function capture(cmd: string, args: readonly string[], input?: string): Captured {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', input, maxBuffer: 16 * 1024 * 1024, timeout: 60_000 });
-  if (r.error) return { status: 127, stdout: '', stderr: r.error.message };
-  return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
-}
+const capture = (cmd: string, args: readonly string[], input?: string): Captured => runSync(cmd, args, { input, timeoutMs: 60_000 });
 
 /**
  * The nodes of a cluster recorded by `cluster:up` (faults are injected only into clusters this project created),

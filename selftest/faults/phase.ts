@@ -8,9 +8,9 @@
 //             [--hostnet-ports 19000:19999] [--reports-dir <dir>] [--revert-only]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { projectDir } from '../../cluster/lib/paths.ts';
+import { logger } from '../../lib/log.ts';
+import { isEntryPoint, PROJECT_ROOT } from '../../lib/paths.ts';
 import { leaksSince, snapshot } from '../leaks.ts';
 import { run } from '../process.ts';
 import { loadTable, readSummary } from '../verdicts.ts';
@@ -38,14 +38,15 @@ const GOAL_SECONDS = 180;
 // Reverts that must run even when the process is interrupted
 
 const pendingReverts = new Map<string, () => void>();
+const log = logger('faults');
 
 function revertPendingAndExit(signal: NodeJS.Signals): void {
   for (const [name, revert] of pendingReverts) {
     try {
       revert();
-      process.stderr.write(`[faults] ${signal}: reverted ${name}\n`);
+      log(`${signal}: reverted ${name}`);
     } catch (error) {
-      process.stderr.write(`[faults] ${signal}: reverting ${name} failed: ${(error as Error).message}\n`);
+      log(`${signal}: reverting ${name} failed: ${(error as Error).message}`);
     }
   }
   process.exit(signal === 'SIGINT' ? 130 : 143);
@@ -198,7 +199,7 @@ async function standalone(): Promise<number> {
       name: { type: 'string' },
       only: { type: 'string' },
       'hostnet-ports': { type: 'string', default: DEFAULT_FAULT_OPTIONS.hostnetPorts },
-      'reports-dir': { type: 'string', default: join(projectDir, 'reports', 'selftest', 'dual-ipv4-faults') },
+      'reports-dir': { type: 'string', default: join(PROJECT_ROOT, 'reports', 'selftest', 'dual-ipv4-faults') },
       'revert-only': { type: 'boolean', default: false },
     },
   });
@@ -229,7 +230,7 @@ async function standalone(): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isEntryPoint(import.meta.url)) {
   standalone().then(
     (code) => process.exit(code),
     (error: unknown) => {

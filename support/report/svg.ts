@@ -1,7 +1,7 @@
 // Draws a Topology as one self-contained SVG: node boxes on top (addresses, podCIDRs, the suite's pods on each), the
 // Services below, the off-cluster client at the left; each probed path is a line per family (IPv4 solid, IPv6
 // dashed) coloured by its verdict, with the checks it stands for as the line's tooltip.
-import type { IpFamily } from '../ip.ts';
+import type { IpFamily } from '../../lib/ip.ts';
 import { xmlAttribute as escapeXml, type Verdict } from '../results.ts';
 import { byFamily, TOPOLOGY_BOXES, type Topology, type TopologyEdge } from './topology.ts';
 

@@ -2,7 +2,7 @@
 // addresses, and the paths the checks probed, one line per family coloured by its verdict. A model built from what
 // the API returned during the run (pure, unit-tested), then drawn as self-contained SVG.
 import type { V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
-import { familyOf, type IpFamily } from '../ip.ts';
+import { familyOf, type IpFamily } from '../../lib/ip.ts';
 import type { CheckResult, Verdict } from '../results.ts';
 import { BACKEND_CLUSTERIP_SERVICES, SERVICES } from '../expectations.ts';
 

@@ -1,7 +1,7 @@
 // The one waiter of the suite: poll an observation until it is done, within a bound. On timeout the error shows
 // the last observed state, so a failure says what the cluster looked like rather than just "timeout".
 import { describeError, InterruptedError, TimeoutError } from './errors.ts';
-import { formatDuration, timeoutEnvName, type TimeoutName } from './timeouts.ts';
+import { formatDuration, timeoutEnvName, type TimeoutName } from '../support/timeouts.ts';
 
 export interface WaitOptions<T> {
   /** What we wait for, as a phrase: "pods of dsc-ab12cd Ready". */
