@@ -6,7 +6,8 @@ import { clusterDomainFromSearch, parseResolvConf, serviceFqdn } from '../suppor
 import { execText } from '../support/exec.ts';
 import { BACKEND_ROLES, DNS_SCENARIOS } from '../support/expectations.ts';
 import { ALL_FAMILIES, familyOf, familySlug, formatList, type IpFamily } from '../support/ip.ts';
-import { clusterIpOfFamily, judgeDnsAnswer, podIpOfFamily, podIPsOf, serviceRef } from '../support/judgements.ts';
+import { judgeDnsAnswer } from '../support/judgements/dns.ts';
+import { clusterIpOfFamily, podIpOfFamily, podIPsOf, serviceRef } from '../support/judgements/objects.ts';
 import { dnsProbe } from '../support/probes.ts';
 import { currentRun, deployed } from '../support/run.ts';
 

@@ -11,7 +11,8 @@ import { nodesOfPods, untilEveryResponder } from '../support/connectivity.ts';
 import { describeError } from '../support/errors.ts';
 import { BACKEND_ROLES, SERVICE_PORT, SERVICES } from '../support/expectations.ts';
 import { ALL_FAMILIES, familySlug, type IpFamily } from '../support/ip.ts';
-import { judgeDualStackLoadBalancer, judgeIpv6LoadBalancer, serviceRef } from '../support/judgements.ts';
+import { judgeDualStackLoadBalancer, judgeIpv6LoadBalancer } from '../support/judgements/loadbalancer.ts';
+import { serviceRef } from '../support/judgements/objects.ts';
 import {
   describeLbProvider,
   describeResolution,

@@ -2,7 +2,7 @@
 // CIDR and one InternalIP per family. Excluded nodes are listed, never judged.
 import { check, type CheckContext } from '../support/check.ts';
 import { describeExcludedNodes, nodeAddressing, type NodeAddressing } from '../support/families.ts';
-import { judgeNodeInternalIps, judgeNodePodCidrFamilies, judgeNodePodCidrFirst, judgeSelectedNodes } from '../support/judgements.ts';
+import { judgeNodeInternalIps, judgeNodePodCidrFamilies, judgeNodePodCidrFirst, judgeSelectedNodes } from '../support/judgements/nodes.ts';
 import { currentRun } from '../support/run.ts';
 
 describe('Nodes: every node is addressed in both families', function () {

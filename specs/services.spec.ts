@@ -4,7 +4,8 @@ import type { V1Service } from '@kubernetes/client-node';
 import { check } from '../support/check.ts';
 import { BACKEND_ROLES, BACKEND_SERVICES, expectedAllocation, SERVICE_ALLOCATIONS } from '../support/expectations.ts';
 import { ALL_FAMILIES, familySlug } from '../support/ip.ts';
-import { judgeEndpointSlices, judgeServiceAllocation, podIPsOf, serviceRef } from '../support/judgements.ts';
+import { podIPsOf, serviceRef } from '../support/judgements/objects.ts';
+import { judgeEndpointSlices, judgeServiceAllocation } from '../support/judgements/services.ts';
 import { currentRun, deployed } from '../support/run.ts';
 import { settle } from '../support/wait.ts';
 

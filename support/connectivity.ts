@@ -17,7 +17,7 @@ import {
 } from './expectations.ts';
 import { nodeAddressing } from './families.ts';
 import { formatList, type IpFamily } from './ip.ts';
-import { clusterIpOfFamily, podIPsOf, podIpOfFamily } from './judgements.ts';
+import { clusterIpOfFamily, podIPsOf, podIpOfFamily } from './judgements/objects.ts';
 import { FAILED_REQUEST, tallyAnswers, type GroupTarget, type ProbeDestination, type ProbeOutcome, type ProbeSource } from './probes.ts';
 
 /** Where a probe goes, over which protocol, and who must answer there. */

@@ -1,6 +1,6 @@
 // Expectations as data, apart from the probes that test them (the cilium-cli connectivity style): which fixtures
 // exist, what each Service must be allocated, and which connectivity and DNS scenarios run per family.
-import type { ExpectedAllocation } from './judgements.ts';
+import type { ExpectedAllocation } from './judgements/services.ts';
 import { otherFamily, type IpFamily } from './ip.ts';
 
 /** Pod fixtures by role; the file names under fixtures/ and the pod names are the same. */

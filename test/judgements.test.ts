@@ -1,23 +1,20 @@
 import type { V1EndpointSlice } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { nodeAddressing, serviceRangesFromServiceCidr } from '../support/families.ts';
+import { judgeDnsAnswer } from '../support/judgements/dns.ts';
+import { judgeIpv6LoadBalancer } from '../support/judgements/loadbalancer.ts';
+import { judgeNodeInternalIps, judgeNodePodCidrFamilies, judgeNodePodCidrFirst } from '../support/judgements/nodes.ts';
 import {
-  judgeDnsAnswer,
-  judgeEndpointSlices,
   judgeEnvPodIps,
   judgeEtcHostsFamily,
   judgeEtcHostsHeader,
   judgeHostIps,
   judgeHostNetworkPodIps,
-  judgeIpv6LoadBalancer,
-  judgeNodeInternalIps,
-  judgeNodePodCidrFamilies,
-  judgeNodePodCidrFirst,
   judgePodIpFamilies,
   judgePodIpFirst,
   judgePodIpInNodeCidr,
-  judgeServiceAllocation,
-} from '../support/judgements.ts';
+} from '../support/judgements/pods.ts';
+import { judgeEndpointSlices, judgeServiceAllocation } from '../support/judgements/services.ts';
 import { dualNodes, dualServiceCidr, onlyFamily, pod01, podWithIps, readText, service } from './helpers.ts';
 
 const worker = () => {

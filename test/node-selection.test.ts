@@ -2,7 +2,14 @@
 // an on-prem cluster with a NotReady and a Windows node, EKS, an AKS virtual node, Calico and Cilium pods.
 import type { V1Node, V1Pod, V1ServiceCIDR } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { describeNodeSelection, nodeOperatingSystem, nodeSchedulability, nodeSelectionSummary, schedulableNodeNames, selectNodes } from '../support/cluster.ts';
+import {
+  describeNodeSelection,
+  nodeOperatingSystem,
+  nodeSchedulability,
+  nodeSelectionSummary,
+  schedulableNodeNames,
+  selectNodes,
+} from '../support/cluster.ts';
 import {
   describeServiceRanges,
   detectClusterFamilies,
@@ -11,14 +18,9 @@ import {
   serviceRangesFromProbeService,
   serviceRangesFromServiceCidrs,
 } from '../support/families.ts';
-import {
-  cniOwnedPodAddress,
-  judgeNodeInternalIps,
-  judgeNodePodCidrFamilies,
-  judgePodIpInNodeCidr,
-  judgeSelectedNodes,
-  judgeServiceAllocation,
-} from '../support/judgements.ts';
+import { judgeNodeInternalIps, judgeNodePodCidrFamilies, judgeSelectedNodes } from '../support/judgements/nodes.ts';
+import { cniOwnedPodAddress, judgePodIpInNodeCidr } from '../support/judgements/pods.ts';
+import { judgeServiceAllocation } from '../support/judgements/services.ts';
 import { dualNodes, podWithIps, readJson, service } from './helpers.ts';
 
 interface List<T> {

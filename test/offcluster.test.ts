@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { CHECKS, checkById, selectedByFamily } from '../support/checks.ts';
 import { parseCli } from '../support/config.ts';
-import { judgeDualStackLoadBalancer } from '../support/judgements.ts';
+import { judgeDualStackLoadBalancer } from '../support/judgements/loadbalancer.ts';
 import { ConfigurationError } from '../support/errors.ts';
 import {
   httpGetCommand,
