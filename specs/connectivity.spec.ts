@@ -7,7 +7,7 @@ import { schedulableNodeNames } from '../support/cluster.ts';
 import { hostnetResponders, nodesOfPods, planProbes, untilEveryResponderBySource } from '../support/connectivity.ts';
 import { CONNECTIVITY_SCENARIOS } from '../support/expectations.ts';
 import { ALL_FAMILIES, familySlug } from '../support/ip.ts';
-import { hostnameProbeGroup } from '../support/probes.ts';
+import { hostnameProbeGroup } from '../support/probes/from-pod.ts';
 import { currentRun, deployed } from '../support/run.ts';
 
 describe('Connectivity: every path works in each family, from every node', function () {

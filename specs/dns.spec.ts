@@ -8,7 +8,7 @@ import { BACKEND_ROLES, DNS_SCENARIOS } from '../support/expectations.ts';
 import { ALL_FAMILIES, familyOf, familySlug, formatList, type IpFamily } from '../support/ip.ts';
 import { judgeDnsAnswer } from '../support/judgements/dns.ts';
 import { clusterIpOfFamily, podIpOfFamily, podIPsOf, serviceRef } from '../support/judgements/objects.ts';
-import { dnsProbe } from '../support/probes.ts';
+import { dnsProbe } from '../support/probes/from-pod.ts';
 import { currentRun, deployed } from '../support/run.ts';
 
 interface Resolver {

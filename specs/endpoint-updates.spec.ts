@@ -6,7 +6,7 @@ import { judgeOnlyRemaining, nodesOfPods, probeSources, serviceDestination, unti
 import { BACKEND_ROLES, ENDPOINT_UPDATE_LABEL, ENDPOINT_UPDATE_MEMBER, SERVICES } from '../support/expectations.ts';
 import { ALL_FAMILIES, familySlug } from '../support/ip.ts';
 import { patchPodLabels } from '../support/k8s.ts';
-import { hostnameProbeGroup, repeatedHttpProbe } from '../support/probes.ts';
+import { hostnameProbeGroup, repeatedHttpProbe } from '../support/probes/from-pod.ts';
 import { currentRun, deployed } from '../support/run.ts';
 
 /** Requests in a row that must all reach the remaining backend once the other was removed. */

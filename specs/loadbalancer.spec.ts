@@ -25,7 +25,7 @@ import {
   type LbProvider,
 } from '../support/loadbalancer.ts';
 import { offclusterClient, offclusterHostnameProbe, offclusterNetwork, offclusterResolver } from '../support/offcluster.ts';
-import { printCheckLine } from '../support/probes.ts';
+import { printCheckLine } from '../support/probes/retry.ts';
 import { currentRun, deployed, type Run } from '../support/run.ts';
 import { settle } from '../support/wait.ts';
 

@@ -4,7 +4,7 @@ import { check } from '../support/check.ts';
 import { judgeAffinity, probeSources, serviceDestination } from '../support/connectivity.ts';
 import { AFFINITY_REQUESTS, BACKEND_ROLES, SERVICES } from '../support/expectations.ts';
 import { ALL_FAMILIES, familySlug } from '../support/ip.ts';
-import { repeatedHttpProbe } from '../support/probes.ts';
+import { repeatedHttpProbe } from '../support/probes/from-pod.ts';
 import { currentRun, deployed } from '../support/run.ts';
 
 describe('Session affinity: one client stays on one backend in each family', function () {

@@ -8,7 +8,7 @@ import { checkById, checkTitle, selectedByFamily, CAPABILITY_DESCRIPTIONS, type 
 import { declaredAbsentReason } from './config.ts';
 import { TimeoutError } from './errors.ts';
 import { familyAbsence } from './families.ts';
-import { probeLineSink } from './probes.ts';
+import { probeLineSink } from './probes/retry.ts';
 import { currentRun, currentSelection } from './run.ts';
 
 /** A failed check; its message lists every problem found, one per line. */

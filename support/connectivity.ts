@@ -18,7 +18,9 @@ import {
 import { nodeAddressing } from './families.ts';
 import { formatList, type IpFamily } from './ip.ts';
 import { clusterIpOfFamily, podIPsOf, podIpOfFamily } from './judgements/objects.ts';
-import { FAILED_REQUEST, tallyAnswers, type GroupTarget, type ProbeDestination, type ProbeOutcome, type ProbeSource } from './probes.ts';
+import { FAILED_REQUEST, tallyAnswers } from './probes/burst.ts';
+import type { GroupTarget } from './probes/from-pod.ts';
+import type { ProbeDestination, ProbeOutcome, ProbeSource } from './probes/retry.ts';
 
 /** Where a probe goes, over which protocol, and who must answer there. */
 export interface PlannedTarget {

@@ -22,17 +22,8 @@ import { cidrContains, familyOf, joinHostPort, parseCidr, parseIp, sameAddress, 
 import { withTimeout } from './k8s.ts';
 import { EXPIRES_AT_KEY, MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_ID_LABEL } from './namespace.ts';
 import type { ProbeProtocol } from './expectations.ts';
-import {
-  feedAnswers,
-  formatProbeLine,
-  groupBurstAnswers,
-  groupBurstCommand,
-  printProbeLine,
-  REQUESTS_PER_ATTEMPT,
-  retryProbe,
-  type ProbeDestination,
-  type ProbeOutcome,
-} from './probes.ts';
+import { feedAnswers, groupBurstAnswers, groupBurstCommand, REQUESTS_PER_ATTEMPT } from './probes/burst.ts';
+import { formatProbeLine, printProbeLine, retryProbe, type ProbeDestination, type ProbeOutcome } from './probes/retry.ts';
 import type { Run } from './run.ts';
 import { expiryOf, runTtlMs, type ContainerSweepResult } from './sweep.ts';
 import { formatDuration, timeoutEnvName } from './timeouts.ts';

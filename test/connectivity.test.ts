@@ -1,7 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { hostnetResponders, podToPodTargets, judgeAffinity, judgeOnlyRemaining, nodesOfPods, planProbes, ResponderCollector, type ObservedState } from '../support/connectivity.ts';
-import { burstAnswers, burstCommand, groupBurstAnswers, groupBurstCommand } from '../support/probes.ts';
+import { burstAnswers, burstCommand, groupBurstAnswers, groupBurstCommand } from '../support/probes/burst.ts';
 import type { CreatedService } from '../support/deploy.ts';
 import { CONNECTIVITY_SCENARIOS, POD_ROLES, SERVICES, type ConnectivityScenario, type PodRole } from '../support/expectations.ts';
 import { dualNodes, onlyFamily, pod01, podWithIps, service } from './helpers.ts';
