@@ -24,7 +24,9 @@ import {
   type HostnameResolver,
   type LbProvider,
 } from '../support/loadbalancer.ts';
-import { offclusterClient, offclusterHostnameProbe, offclusterNetwork, offclusterResolver } from '../support/offcluster.ts';
+import { offclusterClient } from '../support/offcluster/client.ts';
+import { offclusterNetwork } from '../support/offcluster/network.ts';
+import { offclusterHostnameProbe, offclusterResolver } from '../support/offcluster/probes.ts';
 import { printCheckLine } from '../support/probes/retry.ts';
 import { currentRun, deployed, type Run } from '../support/run.ts';
 import { settle } from '../support/wait.ts';

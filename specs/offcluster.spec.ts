@@ -6,7 +6,9 @@ import { check } from '../support/check.ts';
 import { nodePortProbes, nodesOfPods, untilEveryResponder } from '../support/connectivity.ts';
 import { BACKEND_ROLES, type ProbeProtocol } from '../support/expectations.ts';
 import { ALL_FAMILIES, familySlug } from '../support/ip.ts';
-import { offclusterClient, offclusterHostnameProbe, offclusterNetwork } from '../support/offcluster.ts';
+import { offclusterClient } from '../support/offcluster/client.ts';
+import { offclusterNetwork } from '../support/offcluster/network.ts';
+import { offclusterHostnameProbe } from '../support/offcluster/probes.ts';
 import { currentRun, deployed } from '../support/run.ts';
 
 const CHECKS: readonly { readonly baseId: string; readonly protocol: ProbeProtocol }[] = [

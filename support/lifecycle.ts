@@ -17,7 +17,9 @@ import { describePermission, kubeconfigFiles, loadKubeConfig, makeClients, prefl
 import { declaredLbProvider, describeLbProvider } from './loadbalancer.ts';
 import { PROJECT_ROOT } from './mocharc.ts';
 import { createRunNamespaces, newRunId, runNamespaceNames, type RunNamespaces } from './namespace.ts';
-import { preflightOffclusterImage, sweepOffclusterContainers, warmOffcluster } from './offcluster.ts';
+import { warmOffcluster } from './offcluster/client.ts';
+import { preflightOffclusterImage } from './offcluster/image.ts';
+import { sweepOffclusterContainers } from './offcluster/sweep.ts';
 import { phase } from './phase.ts';
 import { currentSelection, setRun, type Run } from './run.ts';
 import { describeSweep, runTtlMs, serverNow, sweepStaleNamespaces, sweepThreshold } from './sweep.ts';
