@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { PROJECT_ROOT } from '../lib/paths.ts';
 import { CHECKS, checkIdOfTitle, selectedByFamily, type CheckInstance } from './checks.ts';
 import type { CleanupRegistry } from './cleanup.ts';
 import { describeNodeSelection, discoverCluster, type ClusterInfo } from './cluster.ts';
@@ -15,7 +16,6 @@ import { loadInClusterConfig } from './in-cluster.ts';
 import { escapeRegExp } from './listing.ts';
 import { describePermission, kubeconfigFiles, loadKubeConfig, makeClients, preflight, type Clients } from './k8s.ts';
 import { declaredLbProvider, describeLbProvider } from './loadbalancer.ts';
-import { PROJECT_ROOT } from './mocharc.ts';
 import { createRunNamespaces, newRunId, runNamespaceNames, type RunNamespaces } from './namespace.ts';
 import { warmOffcluster } from './offcluster/client.ts';
 import { preflightOffclusterImage } from './offcluster/image.ts';
