@@ -51,10 +51,10 @@ async function embeddedClusterKubeconfig(config: RunConfig, control: RunControl)
 }
 
 /**
- * `npm <args>` in its own process group, its output on stderr (stdout stays the suite's report), stopped with
- * SIGTERM to the group after the cluster-up bound. Not lib/process.ts's runProcess: a signal or a crash of ours must
- * reach the group while it runs (control.childGroup), and runProcess neither tells the pid before the child ends nor
- * sends the child's stdout to our stderr.
+ * `npm <args>` in its own process group, its output on stderr (stdout stays the suite's report), stopped with SIGTERM
+ * to the group after the cluster-up bound, so cluster:up can clean up after itself; a signal or a crash of ours
+ * reaches the group through control.childGroup. Not lib/process.ts's runProcess: none of its output modes puts the
+ * child's stdout on our stderr, and its bound is a SIGKILL.
  */
 function runClusterUp(args: readonly string[], config: RunConfig, control: RunControl): Promise<number | null> {
   return new Promise<number | null>((resolve) => {
