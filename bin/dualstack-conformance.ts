@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   // Options: --help, --version, --list and --print-images answer and exit 0; a malformed one is exit 2.
   const request = parseCli(process.argv.slice(2));
   if (request.action !== 'run') {
-    printInformation(request);
+    await printInformation(request);
     process.exit(EXIT.passed);
   }
 

@@ -15,14 +15,16 @@ export function line(text: string): void {
 }
 
 /** --help, --version, --list [--json], --print-images: what they print. */
-export function printInformation(request: Exclude<CliRequest, { action: 'run' }>): void {
+export async function printInformation(request: Exclude<CliRequest, { action: 'run' }>): Promise<void> {
   switch (request.action) {
     case 'help':
       return line(USAGE);
     case 'version':
       return line(`${SUITE.name} ${SUITE.version}`);
-    case 'list':
-      return line(request.json ? JSON.stringify(checkList(), null, 2) : formatCheckList(checkList()));
+    case 'list': {
+      const checks = await checkList();
+      return line(request.json ? JSON.stringify(checks, null, 2) : formatCheckList(checks));
+    }
     case 'print-images':
       for (const image of request.list) line(image);
   }
