@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { IMAGE_SETTINGS } from '../support/config.ts';
 import { EXPIRES_AT_KEY, MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_ID_LABEL } from '../support/namespace.ts';
-import { OFFCLUSTER_ROLE, OFFCLUSTER_ROLE_LABEL } from '../support/offcluster.ts';
+import { OFFCLUSTER_ROLE, OFFCLUSTER_ROLE_LABEL } from '../support/offcluster/client.ts';
 import { snapshot } from './leaks.ts';
 import {
   describeRun,

@@ -7,7 +7,7 @@ import { checkArea, perFamily, type CheckDeclaration, type PerFamilyEntry } from
 import { schedulableNodeNames } from '../support/cluster.ts';
 import { hostnetResponders, planProbes } from '../support/connectivity.ts';
 import type { ConnectivityScenario } from '../support/expectations.ts';
-import { hostnameProbeGroup } from '../support/probes.ts';
+import { hostnameProbeGroup } from '../support/probes/from-pod.ts';
 import { nodesOfPods, untilEveryResponderBySource } from '../support/responders.ts';
 import { PAGE_SERVICES, UPSTREAM } from './references.ts';
 

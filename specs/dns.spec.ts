@@ -8,8 +8,9 @@ import { clusterDomainFromSearch, parseResolvConf, serviceFqdn } from '../suppor
 import { execText } from '../support/exec.ts';
 import { BACKEND_ROLES, SERVICES } from '../support/expectations.ts';
 import { familyOf, formatList, type IpFamily } from '../lib/ip.ts';
-import { clusterIpOfFamily, judgeDnsAnswer, podIpOfFamily, podIPsOf, serviceRef } from '../support/judgements.ts';
-import { dnsProbe } from '../support/probes.ts';
+import { judgeDnsAnswer } from '../support/judgements/dns.ts';
+import { clusterIpOfFamily, podIpOfFamily, podIPsOf, serviceRef } from '../support/judgements/objects.ts';
+import { dnsProbe } from '../support/probes/from-pod.ts';
 
 interface Resolver {
   readonly nameserver: string;

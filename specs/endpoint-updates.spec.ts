@@ -6,7 +6,7 @@ import { checkArea, perFamily } from '../support/checks.ts';
 import { probeSources, serviceDestination } from '../support/connectivity.ts';
 import { BACKEND_ROLES, ENDPOINT_UPDATE_LABEL, ENDPOINT_UPDATE_MEMBER, SERVICES } from '../support/expectations.ts';
 import { patchPodLabels } from '../support/k8s.ts';
-import { hostnameProbeGroup, repeatedHttpProbe } from '../support/probes.ts';
+import { hostnameProbeGroup, repeatedHttpProbe } from '../support/probes/from-pod.ts';
 import { judgeOnlyRemaining, nodesOfPods, untilEveryResponder } from '../support/responders.ts';
 
 /** Requests in a row that must all reach the remaining backend once the other was removed. */

@@ -20,7 +20,8 @@ import {
   teardownBackstopMs,
   testBackstopMs,
 } from '../support/lifecycle.ts';
-import { offclusterNetwork, stopOffclusterClient } from '../support/offcluster.ts';
+import { stopOffclusterClient } from '../support/offcluster/client.ts';
+import { offclusterNetwork } from '../support/offcluster/network.ts';
 import { currentSelection, runInProgress, type Run } from '../support/run.ts';
 import { tearDownRun } from '../support/teardown.ts';
 

@@ -11,7 +11,8 @@ import { check, checkArea, perFamily } from '../support/checks.ts';
 import { describeError } from '../lib/errors.ts';
 import { SERVICE_PORT, SERVICES } from '../support/expectations.ts';
 import type { IpFamily } from '../lib/ip.ts';
-import { judgeDualStackLoadBalancer, judgeIpv6LoadBalancer, serviceRef } from '../support/judgements.ts';
+import { judgeDualStackLoadBalancer, judgeIpv6LoadBalancer } from '../support/judgements/loadbalancer.ts';
+import { serviceRef } from '../support/judgements/objects.ts';
 import {
   describeLbProvider,
   describeResolution,
@@ -22,8 +23,10 @@ import {
   type HostnameResolution,
   type HostnameResolver,
 } from '../support/loadbalancer.ts';
-import { offclusterClient, offclusterNetwork, offclusterResolver } from '../support/offcluster.ts';
-import { printCheckLine } from '../support/probes.ts';
+import { offclusterClient } from '../support/offcluster/client.ts';
+import { offclusterNetwork } from '../support/offcluster/network.ts';
+import { offclusterResolver } from '../support/offcluster/probes.ts';
+import { printCheckLine } from '../support/probes/retry.ts';
 import type { Run } from '../support/run.ts';
 import { settle } from '../lib/wait.ts';
 import { everyBackendFromOffcluster, offclusterNetworkOf } from './offcluster-probing.ts';

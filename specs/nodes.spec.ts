@@ -3,7 +3,7 @@
 import { registerArea, type CheckContext } from '../support/check.ts';
 import { check, checkArea } from '../support/checks.ts';
 import { describeExcludedNodes, nodeAddressing, type NodeAddressing } from '../support/families.ts';
-import { judgeNodeInternalIps, judgeNodePodCidrFamilies, judgeNodePodCidrFirst, judgeSelectedNodes } from '../support/judgements.ts';
+import { judgeNodeInternalIps, judgeNodePodCidrFamilies, judgeNodePodCidrFirst, judgeSelectedNodes } from '../support/judgements/nodes.ts';
 import { PAGE_NODES, UPSTREAM } from './references.ts';
 
 const noNodeIpamReason = 'no node has spec.podCIDRs: node IPAM is off (the CNI allocates pod addresses itself)';

@@ -2,8 +2,10 @@
 // the check without one) and probing a destination from that client until every backend has answered.
 import type { CheckContext } from '../support/check.ts';
 import { BACKEND_ROLES, type ProbeProtocol } from '../support/expectations.ts';
-import { offclusterHostnameProbe, offclusterNetwork, type OffclusterClient, type OffclusterNetwork } from '../support/offcluster.ts';
-import type { ProbeDestination } from '../support/probes.ts';
+import { offclusterNetwork, type OffclusterNetwork } from '../support/offcluster/network.ts';
+import { offclusterHostnameProbe } from '../support/offcluster/probes.ts';
+import type { OffclusterClient } from '../support/offcluster/session.ts';
+import type { ProbeDestination } from '../support/probes/retry.ts';
 import { nodesOfPods, untilEveryResponder, type EveryResponderOutcome } from '../support/responders.ts';
 
 /**

@@ -6,7 +6,7 @@ import { registerArea, type FamilyCheckContext } from '../support/check.ts';
 import { checkArea, perFamily } from '../support/checks.ts';
 import { nodePortProbes } from '../support/connectivity.ts';
 import { BACKEND_ROLES, type ProbeProtocol } from '../support/expectations.ts';
-import { offclusterClient } from '../support/offcluster.ts';
+import { offclusterClient } from '../support/offcluster/client.ts';
 import { everyBackendFromOffcluster, offclusterNetworkOf } from './offcluster-probing.ts';
 
 /** The body of both checks: every node address of the family reaches every backend, the local and the forwarded path. */

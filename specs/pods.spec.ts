@@ -5,9 +5,9 @@ import { registerArea, type CheckContext } from '../support/check.ts';
 import { check, checkArea, perFamily } from '../support/checks.ts';
 import { envEntry } from '../support/env.ts';
 import { execText } from '../support/exec.ts';
+import { hostIPsOf, podIPsOf } from '../support/judgements/objects.ts';
 import {
   cniOwnedPodAddress,
-  hostIPsOf,
   judgeEnvPodIps,
   judgeEtcHostsFamily,
   judgeEtcHostsHeader,
@@ -16,8 +16,7 @@ import {
   judgePodIpFamilies,
   judgePodIpFirst,
   judgePodIpInNodeCidr,
-  podIPsOf,
-} from '../support/judgements.ts';
+} from '../support/judgements/pods.ts';
 import { PAGE_PODS, UPSTREAM } from './references.ts';
 
 /** status.hostIPs was added in Kubernetes 1.28 (alpha) and is on by default from 1.29. */

@@ -5,7 +5,8 @@ import { registerArea, type CheckContext } from '../support/check.ts';
 import { check, checkArea, perFamily, type CheckDeclaration } from '../support/checks.ts';
 import { BACKEND_ROLES, BACKEND_SERVICES, expectedAllocation, SERVICES, type ServiceAllocationExpectation } from '../support/expectations.ts';
 import type { IpFamily } from '../lib/ip.ts';
-import { judgeEndpointSlices, judgeServiceAllocation, podIPsOf, serviceRef } from '../support/judgements.ts';
+import { podIPsOf, serviceRef } from '../support/judgements/objects.ts';
+import { judgeEndpointSlices, judgeServiceAllocation } from '../support/judgements/services.ts';
 import { settle } from '../lib/wait.ts';
 import { PAGE_SERVICES, UPSTREAM } from './references.ts';
 

@@ -4,7 +4,7 @@ import { registerArea } from '../support/check.ts';
 import { checkArea, perFamily } from '../support/checks.ts';
 import { probeSources, serviceDestination } from '../support/connectivity.ts';
 import { AFFINITY_REQUESTS, BACKEND_ROLES, SERVICES } from '../support/expectations.ts';
-import { repeatedHttpProbe } from '../support/probes.ts';
+import { repeatedHttpProbe } from '../support/probes/from-pod.ts';
 import { judgeAffinity } from '../support/responders.ts';
 
 export const SESSION_AFFINITY = checkArea('connectivity', 'Session affinity: one client stays on one backend in each family', [

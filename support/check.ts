@@ -18,7 +18,7 @@ import type { DeployedFixtures } from './deploy.ts';
 import { TimeoutError } from '../lib/errors.ts';
 import { familyAbsence } from './families.ts';
 import type { IpFamily } from '../lib/ip.ts';
-import { probeLineSink } from './probes.ts';
+import { probeLineSink } from './probes/retry.ts';
 import { currentRun, currentSelection, type Run } from './run.ts';
 
 const NOT_DEPLOYED = 'fixtures are not deployed: the root before hook failed or did not run';

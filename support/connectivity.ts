@@ -17,8 +17,8 @@ import {
 } from './expectations.ts';
 import { nodeAddressing } from './families.ts';
 import { formatList, type IpFamily } from '../lib/ip.ts';
-import { clusterIpOfFamily, podIPsOf, podIpOfFamily } from './judgements.ts';
-import type { ProbeDestination, ProbeSource } from './probes.ts';
+import { clusterIpOfFamily, podIPsOf, podIpOfFamily } from './judgements/objects.ts';
+import type { ProbeDestination, ProbeSource } from './probes/retry.ts';
 
 /** Where a probe goes, over which protocol, and who must answer there. */
 export interface PlannedTarget {

@@ -1,6 +1,6 @@
 // Expectations as data, apart from the probes that test them (the cilium-cli connectivity style): which fixtures
 // exist, and the shapes of a Service allocation and a connectivity scenario (each check's own row is in its spec).
-import type { ExpectedAllocation } from './judgements.ts';
+import type { ExpectedAllocation } from './judgements/services.ts';
 import { otherFamily, type IpFamily } from '../lib/ip.ts';
 
 /** Pod fixtures by role; the file names under fixtures/ and the pod names are the same. */

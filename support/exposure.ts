@@ -9,7 +9,7 @@ import { SERVICES } from './expectations.ts';
 import { FixtureError } from './fixtures.ts';
 import { ALL_FAMILIES, networkCidr, parseCidr, type IpFamily } from '../lib/ip.ts';
 import type { Clients } from './k8s.ts';
-import type { OffclusterNetwork } from './offcluster.ts';
+import type { OffclusterNetwork } from './offcluster/network.ts';
 import { waitFor } from '../lib/wait.ts';
 
 /** Every LoadBalancer Service the fixtures may define: the end of the run deletes these by name. */

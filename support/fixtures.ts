@@ -9,7 +9,7 @@ import path from 'node:path';
 import { loadAllYaml, type KubernetesObject } from '@kubernetes/client-node';
 import { ConfigurationError } from '../lib/errors.ts';
 import { imageReferenceError, parseImageReference } from './image-ref.ts';
-import { PROJECT_ROOT } from './mocharc.ts';
+import { PROJECT_ROOT } from '../lib/paths.ts';
 
 /** The repository's fixtures/, or $DSC_FIXTURES_DIR (a copy with the same file names, e.g. to adapt a fixture). */
 export const FIXTURES_DIR = process.env.DSC_FIXTURES_DIR

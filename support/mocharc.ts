@@ -2,15 +2,10 @@
 // the CLI reads the spec list, the root-hook files and the timeout from it here.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type Mocha from 'mocha';
+import { COMPILED, PROJECT_ROOT } from '../lib/paths.ts';
 
-/**
- * True when this module runs as the installed package's compiled JavaScript (dist/), false from the TypeScript
- * sources of a checkout. Either way package.json, .mocharc.json and fixtures/ sit at the package root.
- */
-export const COMPILED = import.meta.url.endsWith('.js');
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), COMPILED ? '../..' : '..');
 export const MOCHARC = path.join(PROJECT_ROOT, '.mocharc.json');
 
 /** A source file as .mocharc.json names it (`specs/x.spec.ts`), as the file this process loads. */

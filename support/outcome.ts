@@ -1,5 +1,12 @@
-// The CLI's exit codes and the one decision that maps how a run ended to its exit code, verdict and reason. Pure, so
-// every combination is unit-tested; the CLI only gathers the inputs.
+// The CLI's exit codes and the decisions that map how a run ended to its exit code, verdict and reason. Pure, so
+// every combination is unit-tested; the CLI only gathers the inputs. Every exit code and where it is decided:
+//   0, 1, 2, 130, 143 of a run whose checks started: decideOutcome, from the checks' counts, a configuration error met
+//     during the run, the cleanup, a signal (exitCodeOfSignal) or a crash (EXIT.crash); a signal or a crash ends the
+//     process from support/teardown.ts with exitCodeOfSignal or EXIT.crash, the codes decideOutcome writes in its report;
+//   130, 143 on a second signal: support/teardown.ts, exitCodeOfSignal;
+//   2 before the checks start (a bad option or environment, the pre-flight, no check selected, a bug): failureBeforeRun;
+//   0 for --help, --version, --list and --print-images (EXIT.passed, bin/dualstack-conformance.ts).
+import { ConfigurationError, describeError } from '../lib/errors.ts';
 import type { Counts } from './results.ts';
 
 // A crash (uncaught exception, unhandled rejection: a bug of ours) shares 2 with configuration errors: verdict
@@ -48,4 +55,14 @@ export function decideOutcome(inputs: OutcomeInputs): Outcome {
     return { exitCode: EXIT.failed, verdict: 'failed', reason: `cleanup failed: ${cleanupFailures.join('; ')}` };
   }
   return { exitCode: EXIT.passed, verdict: 'passed', reason: `${counts.passed} passed, ${counts.skipped} skipped for allowed reasons` };
+}
+
+/**
+ * An error that ended the run before its checks started: exit 2 with one line, the message itself for errors the user
+ * can fix, no stack trace; `withStack` (DSC_DEBUG=1) adds it to unexpected errors, for bug reports.
+ */
+export function failureBeforeRun(error: unknown, withStack: boolean): { readonly exitCode: number; readonly message: string } {
+  if (error instanceof ConfigurationError) return { exitCode: EXIT.configuration, message: error.message };
+  const stack = withStack && error instanceof Error ? `\n${error.stack ?? ''}` : '';
+  return { exitCode: EXIT.configuration, message: `unexpected error: ${describeError(error)}${stack}` };
 }

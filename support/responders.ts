@@ -3,7 +3,9 @@
 // endpoint removal when only the remaining backend does.
 import type { V1Pod } from '@kubernetes/client-node';
 import { podName, type PlannedProbe } from './connectivity.ts';
-import { FAILED_REQUEST, tallyAnswers, type GroupTarget, type ProbeOutcome, type ProbeSource } from './probes.ts';
+import { FAILED_REQUEST, tallyAnswers } from './probes/burst.ts';
+import type { GroupTarget } from './probes/from-pod.ts';
+import type { ProbeOutcome, ProbeSource } from './probes/retry.ts';
 
 /**
  * Every backend, not the first: answers are collected across attempts and a path passes only when each expected

@@ -4,7 +4,8 @@ import { expect } from 'chai';
 import { CHECK_DEFINITIONS, CHECKS, CONNECTIVITY_SCENARIOS, SPEC_FILES, checkById, checkTitle, selectedByFamily } from '../specs/catalog.ts';
 import { renderChecksMarkdown } from '../support/checks-doc.ts';
 import { CHECKS as DEFINED, checkIdOfTitle, familyDependent } from '../support/checks.ts';
-import { PROJECT_ROOT, readMocharc } from '../support/mocharc.ts';
+import { PROJECT_ROOT } from '../lib/paths.ts';
+import { readMocharc } from '../support/mocharc.ts';
 import { renderTimeoutsMarkdown } from '../support/timeouts.ts';
 
 describe('checks: the catalog', function () {

@@ -2,7 +2,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { hostnetResponders, podToPodTargets, planProbes, type ObservedState } from '../support/connectivity.ts';
 import { judgeAffinity, judgeOnlyRemaining, nodesOfPods, ResponderCollector } from '../support/responders.ts';
-import { burstAnswers, burstCommand, groupBurstAnswers, groupBurstCommand } from '../support/probes.ts';
+import { burstAnswers, burstCommand, groupBurstAnswers, groupBurstCommand } from '../support/probes/burst.ts';
 import type { CreatedService } from '../support/deploy.ts';
 import { CONNECTIVITY_SCENARIOS } from '../specs/catalog.ts';
 import { POD_ROLES, SERVICES, type ConnectivityScenario, type PodRole } from '../support/expectations.ts';

@@ -9,7 +9,7 @@ import { FIXTURE_FILES, SERVICES } from '../support/expectations.ts';
 import { describeSourceRanges, LOAD_BALANCER_SERVICES, loadBalancerSourceRanges, restrictLoadBalancers } from '../support/exposure.ts';
 import { FIXTURES_DIR, FixtureError, loadFixture, parseFixture } from '../support/fixtures.ts';
 import { runNamespaceNames } from '../support/namespace.ts';
-import type { OffclusterNetwork } from '../support/offcluster.ts';
+import type { OffclusterNetwork } from '../support/offcluster/network.ts';
 
 const images = { agnhost: IMAGE_SETTINGS.agnhost.default, busybox: IMAGE_SETTINGS.busybox.default };
 /** What a run substitutes, with the per-node placeholders of the node fixtures. */

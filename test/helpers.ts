@@ -44,3 +44,8 @@ export function podWithIps(pod: V1Pod, podIPs: string[], hostIPs?: string[]): V1
 export function service(name: string, spec: V1Service['spec'], namespace = 'dsc-test'): V1Service {
   return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec };
 }
+
+/** A Service as the API server allocated it: its policy, ipFamilies and clusterIPs (clusterIP is the first). */
+export function allocatedService(name: string, policy: string, ipFamilies: IpFamily[], clusterIPs: string[]): V1Service {
+  return service(name, { ipFamilyPolicy: policy, ipFamilies, clusterIP: clusterIPs[0], clusterIPs });
+}

@@ -4,7 +4,7 @@ import { clusterDomainFromSearch, parseNslookupOutput, parseResolvConf, serviceF
 import { parseEnvOutput, splitCommaList } from '../support/env.ts';
 import type { ExecResult } from '../support/exec.ts';
 import { entriesForAddress, mapsAddressToHostname, parseHostsFile } from '../support/hosts.ts';
-import { judgeDnsExec } from '../support/probes.ts';
+import { judgeDnsExec } from '../support/probes/from-pod.ts';
 import { readText } from './helpers.ts';
 
 const data = (file: string): string => readFileSync(new URL(`./data/${file}`, import.meta.url), 'utf8');

@@ -1,24 +1,12 @@
 import type { V1EndpointSlice } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { nodeAddressing, serviceRangesFromServiceCidr } from '../support/families.ts';
-import {
-  judgeDnsAnswer,
-  judgeEndpointSlices,
-  judgeEnvPodIps,
-  judgeEtcHostsFamily,
-  judgeEtcHostsHeader,
-  judgeHostIps,
-  judgeHostNetworkPodIps,
-  judgeIpv6LoadBalancer,
-  judgeNodeInternalIps,
-  judgeNodePodCidrFamilies,
-  judgeNodePodCidrFirst,
-  judgePodIpFamilies,
-  judgePodIpFirst,
-  judgePodIpInNodeCidr,
-  judgeServiceAllocation,
-} from '../support/judgements.ts';
-import { dualNodes, dualServiceCidr, onlyFamily, pod01, podWithIps, readText, service } from './helpers.ts';
+import { judgeDnsAnswer } from '../support/judgements/dns.ts';
+import { judgeIpv6LoadBalancer } from '../support/judgements/loadbalancer.ts';
+import { judgeNodeInternalIps, judgeNodePodCidrFamilies, judgeNodePodCidrFirst } from '../support/judgements/nodes.ts';
+import { judgeEnvPodIps, judgeEtcHostsFamily, judgeEtcHostsHeader, judgeHostIps, judgeHostNetworkPodIps, judgePodIpFamilies, judgePodIpFirst, judgePodIpInNodeCidr } from '../support/judgements/pods.ts';
+import { judgeEndpointSlices, judgeServiceAllocation } from '../support/judgements/services.ts';
+import { allocatedService, dualNodes, dualServiceCidr, onlyFamily, pod01, podWithIps, readText, service } from './helpers.ts';
 
 const worker = () => {
   const node = dualNodes().find((candidate) => candidate.metadata?.name === 'dualstack-worker');
@@ -124,33 +112,23 @@ describe('judgements: Services', function () {
   const ranges = serviceRangesFromServiceCidr(dualServiceCidr());
 
   it('passes a RequireDualStack [IPv6, IPv4] Service allocated in that order', function () {
-    const svc = service('dual-stack-require-ipv6-ipv4-svc', {
-      ipFamilyPolicy: 'RequireDualStack',
-      ipFamilies: ['IPv6', 'IPv4'],
-      clusterIP: 'fd00:10:96::5d3c',
-      clusterIPs: ['fd00:10:96::5d3c', '10.96.201.8'],
-    });
+    const svc = allocatedService('dual-stack-require-ipv6-ipv4-svc', 'RequireDualStack', ['IPv6', 'IPv4'], ['fd00:10:96::5d3c', '10.96.201.8']);
     expect(judgeServiceAllocation(svc, { policy: 'RequireDualStack', families: ['IPv6', 'IPv4'] }, ranges)).to.deep.equal([]);
   });
 
   it('fails clusterIPs out of ipFamilies order, printing observed values', function () {
-    const svc = service('x', {
-      ipFamilyPolicy: 'RequireDualStack',
-      ipFamilies: ['IPv4', 'IPv6'],
-      clusterIP: '10.96.0.10',
-      clusterIPs: ['10.96.0.10', 'fd00:10:96::a'],
-    });
+    const svc = allocatedService('x', 'RequireDualStack', ['IPv4', 'IPv6'], ['10.96.0.10', 'fd00:10:96::a']);
     const [problem] = judgeServiceAllocation(svc, { policy: 'RequireDualStack', families: ['IPv6', 'IPv4'] }, ranges);
     expect(problem).to.contain('svc dsc-test/x: ipFamilyPolicy=RequireDualStack clusterIPs=[10.96.0.10, fd00:10:96::a] families=[IPv4,IPv6]');
     expect(problem).to.contain('expected IPv6 at [0], got IPv4 10.96.0.10');
   });
 
   it('fails a clusterIP outside the service range and a SingleStack result for PreferDualStack', function () {
-    const outside = service('y', { ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv6'], clusterIP: 'fd00:10:97::1', clusterIPs: ['fd00:10:97::1'] });
+    const outside = allocatedService('y', 'SingleStack', ['IPv6'], ['fd00:10:97::1']);
     expect(judgeServiceAllocation(outside, { policy: 'SingleStack', families: ['IPv6'] }, ranges)[0]).to.contain(
       'fd00:10:97::1 is outside the IPv6 service range [fd00:10:96::/112]',
     );
-    const single = service('z', { ipFamilyPolicy: 'PreferDualStack', ipFamilies: ['IPv4'], clusterIP: '10.96.3.4', clusterIPs: ['10.96.3.4'] });
+    const single = allocatedService('z', 'PreferDualStack', ['IPv4'], ['10.96.3.4']);
     const [problem] = judgeServiceAllocation(single, { policy: 'PreferDualStack', families: ['IPv4', 'IPv6'] }, ranges);
     expect(problem).to.contain('expected ipFamilies [IPv4,IPv6]');
     expect(problem).to.contain('expected 2 clusterIP(s), got 1');

@@ -1,6 +1,6 @@
 import type { V1Service } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { judgeDualStackLoadBalancer, judgeIpv6LoadBalancer } from '../support/judgements.ts';
+import { judgeDualStackLoadBalancer, judgeIpv6LoadBalancer } from '../support/judgements/loadbalancer.ts';
 import {
   declaredLbProvider,
   describeResolution,

@@ -2,7 +2,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { PROJECT_ROOT, readMocharc } from '../support/mocharc.ts';
+import { PROJECT_ROOT } from '../lib/paths.ts';
+import { readMocharc } from '../support/mocharc.ts';
 
 describe('.mocharc.json: the suite for plain mocha and the CLI', function () {
   const mocharc = readMocharc();
@@ -35,7 +36,9 @@ describe('.mocharc.json: the suite for plain mocha and the CLI', function () {
   });
 
   it('the CLI loads specs through mocha, emitting none of its file events by hand', function () {
-    const cli = readFileSync(path.join(PROJECT_ROOT, 'bin', 'dualstack-conformance.ts'), 'utf8');
+    const cliDir = path.join(PROJECT_ROOT, 'support', 'cli');
+    const sources = [path.join(PROJECT_ROOT, 'bin', 'dualstack-conformance.ts'), ...readdirSync(cliDir).map((name) => path.join(cliDir, name))];
+    const cli = sources.map((file) => readFileSync(file, 'utf8')).join('\n');
     expect(cli).to.not.match(/['"](pre-require|post-require|require)['"]/);
     expect(cli).to.not.match(/\bspecs\/\w+\.spec\.ts|\.spec\.ts`/);
   });

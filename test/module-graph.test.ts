@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
-import { PROJECT_ROOT } from '../support/mocharc.ts';
+import { PROJECT_ROOT } from '../lib/paths.ts';
 
 interface ProbeRun {
   code: number | null;

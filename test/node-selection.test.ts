@@ -2,7 +2,14 @@
 // an on-prem cluster with a NotReady and a Windows node, EKS, an AKS virtual node, Calico and Cilium pods.
 import type { V1Node, V1Pod, V1ServiceCIDR } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { describeNodeSelection, nodeOperatingSystem, nodeSchedulability, nodeSelectionSummary, schedulableNodeNames, selectNodes } from '../support/cluster.ts';
+import {
+  describeNodeSelection,
+  nodeOperatingSystem,
+  nodeSchedulability,
+  nodeSelectionSummary,
+  schedulableNodeNames,
+  selectNodes,
+} from '../support/cluster.ts';
 import {
   describeServiceRanges,
   detectClusterFamilies,
@@ -11,15 +18,10 @@ import {
   serviceRangesFromProbeService,
   serviceRangesFromServiceCidrs,
 } from '../support/families.ts';
-import {
-  cniOwnedPodAddress,
-  judgeNodeInternalIps,
-  judgeNodePodCidrFamilies,
-  judgePodIpInNodeCidr,
-  judgeSelectedNodes,
-  judgeServiceAllocation,
-} from '../support/judgements.ts';
-import { dualNodes, podWithIps, readJson, service } from './helpers.ts';
+import { judgeNodeInternalIps, judgeNodePodCidrFamilies, judgeSelectedNodes } from '../support/judgements/nodes.ts';
+import { cniOwnedPodAddress, judgePodIpInNodeCidr } from '../support/judgements/pods.ts';
+import { judgeServiceAllocation } from '../support/judgements/services.ts';
+import { allocatedService, dualNodes, podWithIps, readJson, service } from './helpers.ts';
 
 interface List<T> {
   apiVersion: string;
@@ -247,14 +249,9 @@ describe('every ServiceCIDR counts', function () {
 
   it('accepts a clusterIP from the ServiceCIDR added later, and names every range when one lies in none', function () {
     const ranges = dualRanges();
-    const fromExtra = service('dual-stack-require-ipv6-ipv4-svc', {
-      ipFamilyPolicy: 'RequireDualStack',
-      ipFamilies: ['IPv6', 'IPv4'],
-      clusterIP: 'fd00:10:100::2a',
-      clusterIPs: ['fd00:10:100::2a', '10.100.0.17'],
-    });
+    const fromExtra = allocatedService('dual-stack-require-ipv6-ipv4-svc', 'RequireDualStack', ['IPv6', 'IPv4'], ['fd00:10:100::2a', '10.100.0.17']);
     expect(judgeServiceAllocation(fromExtra, { policy: 'RequireDualStack', families: ['IPv6', 'IPv4'] }, ranges)).to.deep.equal([]);
-    const outside = service('dual-stack-ipv4-svc', { ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv4'], clusterIP: '10.101.0.5', clusterIPs: ['10.101.0.5'] });
+    const outside = allocatedService('dual-stack-ipv4-svc', 'SingleStack', ['IPv4'], ['10.101.0.5']);
     expect(judgeServiceAllocation(outside, { policy: 'SingleStack', families: ['IPv4'] }, ranges)).to.deep.equal([
       'svc dsc-test/dual-stack-ipv4-svc: ipFamilyPolicy=SingleStack clusterIPs=[10.101.0.5] families=[IPv4]; 10.101.0.5 is outside every IPv4 service range (ServiceCIDR kubernetes [10.96.0.0/16], ServiceCIDR extra-service-range [10.100.0.0/24])',
     ]);

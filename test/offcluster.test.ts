@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { CHECKS, checkById, selectedByFamily } from '../specs/catalog.ts';
 import { parseCli } from '../support/config.ts';
-import { judgeDualStackLoadBalancer } from '../support/judgements.ts';
+import { judgeDualStackLoadBalancer } from '../support/judgements/loadbalancer.ts';
 import { ConfigurationError } from '../lib/errors.ts';
 import {
   httpGetCommand,
@@ -9,13 +9,10 @@ import {
   judgeUdpBurst,
   judgeNslookup,
   judgeOffclusterTarget,
-  networkOfNodes,
   nslookupCommand,
-  offclusterImageError,
-  offclusterImageOf,
-  pullStreamError,
-  type DockerNetworkView,
-} from '../support/offcluster.ts';
+} from '../support/offcluster/commands.ts';
+import { offclusterImageError, offclusterImageOf, pullStreamError } from '../support/offcluster/image.ts';
+import { networkOfNodes, type DockerNetworkView } from '../support/offcluster/network.ts';
 import { dualNodes, onlyFamily, readText, service } from './helpers.ts';
 
 // The captured kind nodes: dualstack-control-plane 172.18.0.2 / fc00:f853:ccd:e793::2 and dualstack-worker .3 / ::3.

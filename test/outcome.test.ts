@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { decideOutcome, EXIT } from '../support/outcome.ts';
+import { ConfigurationError } from '../lib/errors.ts';
+import { decideOutcome, EXIT, exitCodeOfSignal, failureBeforeRun } from '../support/outcome.ts';
 import type { Counts } from '../support/results.ts';
 
 const counts = (partial: Partial<Counts>): Counts => ({ total: 42, passed: 42, failed: 0, skipped: 0, notRun: 0, ...partial });
@@ -41,5 +42,36 @@ describe('outcome: exit code, verdict and reason of a run', function () {
     const inputs = { counts: counts({ failed: 3 }), configurationFailure: 'x', cleanupFailures: ['y'] };
     expect(decideOutcome({ ...inputs, interruptedBy: 'SIGINT' })).to.deep.equal({ exitCode: 130, verdict: 'interrupted', reason: 'interrupted by SIGINT' });
     expect(decideOutcome({ ...inputs, interruptedBy: 'SIGTERM' })).to.deep.equal({ exitCode: 143, verdict: 'interrupted', reason: 'interrupted by SIGTERM' });
+  });
+
+  it('a crash is exit 2 (verdict error), outranked only by an interrupt', function () {
+    const inputs = { counts: counts({ passed: 10, failed: 2, notRun: 30 }), cleanupFailures: ['x'], configurationFailure: 'y', crash: 'TypeError: boom' };
+    expect(decideOutcome(inputs)).to.deep.equal({ exitCode: EXIT.crash, verdict: 'error', reason: 'internal error: TypeError: boom' });
+    expect(EXIT.crash).to.equal(2);
+    expect(decideOutcome({ ...inputs, interruptedBy: 'SIGTERM' }).exitCode).to.equal(143);
+  });
+
+  it('the exit code of an ending signal is the one its report gives', function () {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      expect(decideOutcome({ counts: counts({}), cleanupFailures: [], interruptedBy: signal }).exitCode).to.equal(exitCodeOfSignal(signal));
+    }
+    expect([exitCodeOfSignal('SIGINT'), exitCodeOfSignal('SIGTERM')]).to.deep.equal([130, 143]);
+  });
+});
+
+describe('outcome: an error before the checks start', function () {
+  it('is exit 2 with the message alone for what the user can fix', function () {
+    const failure = failureBeforeRun(new ConfigurationError('--family ipv7: expected ipv4, ipv6 or dual'), true);
+    expect(failure).to.deep.equal({ exitCode: EXIT.configuration, message: '--family ipv7: expected ipv4, ipv6 or dual' });
+  });
+
+  it('is exit 2 with one line for a bug of ours, the stack trace only on request (DSC_DEBUG=1)', function () {
+    const error = new TypeError('boom');
+    expect(failureBeforeRun(error, false)).to.deep.equal({ exitCode: 2, message: 'unexpected error: boom' });
+    const debug = failureBeforeRun(error, true);
+    expect(debug.exitCode).to.equal(2);
+    expect(debug.message.split('\n')[0]).to.equal('unexpected error: boom');
+    expect(debug.message).to.contain('TypeError: boom\n    at ');
+    expect(failureBeforeRun('a string', true)).to.deep.equal({ exitCode: 2, message: 'unexpected error: a string' });
   });
 });

@@ -2,7 +2,7 @@ import type { V1Namespace } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { ConfigurationError } from '../lib/errors.ts';
 import { namespaceManifests, runNamespaceNames } from '../support/namespace.ts';
-import { leftoverContainers, type ContainerView } from '../support/offcluster.ts';
+import { leftoverContainers, type ContainerView } from '../support/offcluster/sweep.ts';
 import {
   describeSweep,
   expiryOf,

@@ -3,7 +3,6 @@ import { CleanupRegistry } from '../support/cleanup.ts';
 import { parseCrashInjection } from '../support/crash-injection.ts';
 import { ConfigurationError } from '../lib/errors.ts';
 import { kubectlArgsReaching } from '../support/lifecycle.ts';
-import { decideOutcome, EXIT } from '../support/outcome.ts';
 import { leftoverCommand, leftoverLines, leftoverSummary, shellQuote } from '../support/teardown.ts';
 
 const target = { runId: 'mz0jtla7', kubectlArgs: [] };
@@ -91,18 +90,7 @@ describe('cleanup registry: what is still pending, and a deadline', function () 
   });
 });
 
-describe('crash: exit code and the test hook', function () {
-  it('a crash is exit 2 (verdict error), outranked only by an interrupt', function () {
-    const counts = { total: 54, passed: 10, failed: 2, skipped: 0, notRun: 42 };
-    expect(decideOutcome({ counts, cleanupFailures: ['x'], configurationFailure: 'y', crash: 'TypeError: boom' })).to.deep.equal({
-      exitCode: EXIT.crash,
-      verdict: 'error',
-      reason: 'internal error: TypeError: boom',
-    });
-    expect(EXIT.crash).to.equal(2);
-    expect(decideOutcome({ counts, cleanupFailures: [], crash: 'TypeError: boom', interruptedBy: 'SIGTERM' }).exitCode).to.equal(143);
-  });
-
+describe('crash: the test hook', function () {
   it('reads DSC_INJECT_CRASH=<phase>[:exception|:rejection] and refuses anything else', function () {
     expect(parseCrashInjection(undefined)).to.equal(undefined);
     expect(parseCrashInjection('')).to.equal(undefined);
