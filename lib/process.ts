@@ -16,8 +16,11 @@ export class CommandError extends Error {
   }
 }
 
-/** Where the child's output goes: collected, the console's, or stdout collected while stderr shows progress. */
-export type OutputMode = 'capture' | 'inherit' | 'stdout';
+/**
+ * Where the child's output goes: collected, the console's, stdout collected while stderr shows progress, or all of it
+ * on our stderr (a child whose output is progress while our stdout is a report).
+ */
+export type OutputMode = 'capture' | 'inherit' | 'stdout' | 'stderr';
 
 export interface ProcessOptions {
   /** The child's whole environment (default: this process's). */
@@ -25,8 +28,10 @@ export interface ProcessOptions {
   readonly cwd?: string;
   /** Written to stdin, which is then closed; without it stdin is closed at once (inherited in 'inherit' mode). */
   readonly input?: string;
-  /** Killed (SIGKILL, its whole group when detached) after this long; undefined: no bound. */
+  /** Signalled (timeoutSignal, its whole group when detached) after this long; undefined: no bound. */
   readonly timeoutMs?: number;
+  /** SIGKILL unless the child should get the chance to clean up after itself (SIGTERM). */
+  readonly timeoutSignal?: NodeJS.Signals;
   readonly output?: OutputMode;
   /** Its own process group: a signal or the timeout reaches exactly it and its children. */
   readonly detached?: boolean;
@@ -69,7 +74,8 @@ export function runProcess(cmd: string, args: readonly string[], options: Proces
   const started = Date.now();
   const mode = options.output ?? 'capture';
   const stdin = options.input !== undefined ? 'pipe' : mode === 'inherit' ? 'inherit' : 'ignore';
-  const stdio = mode === 'inherit' ? [stdin, 'inherit', 'inherit'] : mode === 'stdout' ? [stdin, 'pipe', 'inherit'] : [stdin, 'pipe', 'pipe'];
+  const stdio =
+    mode === 'inherit' ? [stdin, 'inherit', 'inherit'] : mode === 'stdout' ? [stdin, 'pipe', 'inherit'] : mode === 'stderr' ? [stdin, process.stderr, process.stderr] : [stdin, 'pipe', 'pipe'];
   return new Promise((resolve) => {
     const child = spawn(cmd, [...args], { env: options.env ?? process.env, cwd: options.cwd, detached: options.detached ?? false, stdio: stdio as ['pipe', 'pipe', 'pipe'] });
     const pid = child.pid ?? -1;
@@ -97,8 +103,10 @@ export function runProcess(cmd: string, args: readonly string[], options: Proces
         : setTimeout(() => {
             timedOut = true;
             try {
-              if (options.detached) process.kill(-pid, 'SIGKILL');
-              else child.kill('SIGKILL');
+              const signal = options.timeoutSignal ?? 'SIGKILL';
+              if (pid <= 0) return;
+              if (options.detached) process.kill(-pid, signal);
+              else child.kill(signal);
             } catch {
               // already gone
             }

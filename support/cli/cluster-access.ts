@@ -1,10 +1,9 @@
 // How a run reaches its cluster: the user's kubeconfig files, the pod's ServiceAccount, or, given neither, the
 // embedded dual-stack kind cluster, brought up (or reused) by the repository's own `npm run cluster:up`.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../lib/paths.ts';
-import { runSync } from '../../lib/process.ts';
+import { runProcess, runSync } from '../../lib/process.ts';
 import type { RunConfig } from '../config.ts';
 import type { ClusterSource } from '../in-cluster.ts';
 import { ConfigurationError } from '../../lib/errors.ts';
@@ -53,26 +52,18 @@ async function embeddedClusterKubeconfig(config: RunConfig, control: RunControl)
 /**
  * `npm <args>` in its own process group, its output on stderr (stdout stays the suite's report), stopped with SIGTERM
  * to the group after the cluster-up bound, so cluster:up can clean up after itself; a signal or a crash of ours
- * reaches the group through control.childGroup. Not lib/process.ts's runProcess: none of its output modes puts the
- * child's stdout on our stderr, and its bound is a SIGKILL.
+ * reaches the group through control.childGroup.
  */
-function runClusterUp(args: readonly string[], config: RunConfig, control: RunControl): Promise<number | null> {
-  return new Promise<number | null>((resolve) => {
-    const child = spawn('npm', [...args], {
-      cwd: PROJECT_ROOT,
-      stdio: ['ignore', process.stderr, process.stderr],
-      env: { ...process.env, DSC_CACHE: config.cacheDir },
-      detached: true,
-    });
-    control.childGroup = child.pid;
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
-    }, config.timeouts.clusterUp);
-    child.on('exit', (exitCode) => {
-      clearTimeout(timer);
-      control.childGroup = undefined;
-      resolve(exitCode);
-    });
-    child.on('error', () => resolve(null));
+async function runClusterUp(args: readonly string[], config: RunConfig, control: RunControl): Promise<number | null> {
+  const finished = await runProcess('npm', args, {
+    cwd: PROJECT_ROOT,
+    output: 'stderr',
+    env: { ...process.env, DSC_CACHE: config.cacheDir },
+    detached: true,
+    timeoutMs: config.timeouts.clusterUp,
+    timeoutSignal: 'SIGTERM',
+    onSpawn: (pid) => (control.childGroup = pid > 0 ? pid : undefined),
   });
+  control.childGroup = undefined;
+  return finished.code === 127 && finished.pid < 0 ? null : finished.code;
 }
