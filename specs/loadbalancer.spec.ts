@@ -2,7 +2,7 @@
 // an IPv6 external IP, and answers on it from outside the cluster; beyond the page, a RequireDualStack LoadBalancer
 // Service gets an external IP of each family, each answering from outside. Provider presence is decided first
 // (declared, MetalLB pools, or a probe Service); without a provider the checks are skipped with that reason, with
-// one a missing IP is a failure. Reachability is probed from the off-cluster client (support/offcluster.ts).
+// one a missing IP is a failure. Reachability is probed from the off-cluster client (support/offcluster/).
 // An ingress hostname (AWS NLB/ELB) stands for the addresses it resolves to: its A and AAAA answers, looked up from
 // the off-cluster client (else from this host), are judged as the external IPs of each family.
 import type { V1Service } from '@kubernetes/client-node';

@@ -153,7 +153,7 @@ export async function sweepStaleNamespaces(clients: Clients, thresholdMs: number
   };
 }
 
-/** What the container half of the sweep did (support/offcluster.ts). */
+/** What the container half of the sweep did (support/offcluster/). */
 export interface ContainerSweepResult {
   readonly skipped?: string;
   readonly removed: readonly string[];

@@ -24,7 +24,7 @@ exit_if_ref_only "$image" "${1:-}"
 # What goes into the image: the packed files (package.json "files"), what builds them, this script and lib.sh, the base.
 base_ref=$("$project_dir/cluster/image/build-rootfs.sh" --ref)
 key=$( (cd "$project_dir" && find package.json package-lock.json tsconfig.json tsconfig.build.json .mocharc.json bin lib support \
-  specs fixtures deploy docs/checks.md docs/cli.md docs/timeouts.md cluster/suite cluster/image/lib.sh -type f | LC_ALL=C sort | xargs sha256sum
+  specs fixtures deploy docs/checks.md docs/cli.md docs/timeouts.md cluster/suite cluster/image/lib.sh -type f -not -name '*.test.ts' | LC_ALL=C sort | xargs sha256sum
   echo "$NODE_VERSION $base_ref") | sha256sum | cut -c1-12)
 label=dualstack-conformance.source-hash
 if [ -z "${DSC_REBUILD:-}" ] && [ "$(docker image inspect -f "{{index .Config.Labels \"$label\"}}" "$image" 2>/dev/null)" = "$key" ]; then
