@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { loadYaml } from '@kubernetes/client-node';
 import { cacheDir, kubectlBinary, projectDir } from '../cluster/lib/paths.ts';
 import { poolRanges, rangeText } from '../cluster/lib/metallb.ts';
-import { withTempDir, type RobustnessCase } from './robustness.ts';
+import { withTempDir, type RobustnessCase } from './robustness-harness.ts';
 
 const RECIPES = join(projectDir, 'docs', 'ci');
 const WORKFLOW = join(RECIPES, 'github-actions.yml');

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { lockFile } from '../cluster/lib/lock.ts';
 import { clusterDir, clusterRecordsDir, projectDir } from '../cluster/lib/paths.ts';
 import { capture } from '../cluster/lib/run.ts';
-import type { RobustnessCase } from './robustness.ts';
+import type { RobustnessCase } from './robustness-harness.ts';
 
 interface Ran {
   code: number;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { loadAllYaml, loadYaml } from '@kubernetes/client-node';
 import { kubectlBinary, projectDir } from '../cluster/lib/paths.ts';
 import { IN_CLUSTER_ABSENCE } from '../support/in-cluster.ts';
-import { execText, kubectl, sleep, withTempDir } from './robustness.ts';
+import { execText, kubectl, sleep, withTempDir } from './robustness-harness.ts';
 import { MANIFESTS } from './robustness-policy.ts';
 
 const NS = 'dualstack-conformance';

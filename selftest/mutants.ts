@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { projectDir } from '../cluster/lib/paths.ts';
-import { run } from './process.ts';
+import { runShown as run } from './robustness-harness.ts';
 import { compareVerdicts, loadTable, type MatrixCluster, type ObservedCheck } from './verdicts.ts';
 
 export interface Mutant {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { cachedBinary, clusterDir, projectDir, versions } from '../cluster/lib/paths.ts';
 import { onPath } from '../cluster/lib/sources.ts';
-import type { RobustnessCase } from './robustness.ts';
+import type { RobustnessCase } from './robustness-harness.ts';
 
 interface ClusterCommand {
   readonly code: number;

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectDir } from '../cluster/lib/paths.ts';
 import { snapshot } from './leaks.ts';
-import { cleanEnv, describeRun, execText, expectCode, nothingLeaked, oneLineLeavingNothing, runSuite, withTempDir, type RobustnessCase } from './robustness.ts';
+import { cleanEnv, describeRun, execText, expectCode, nothingLeaked, oneLineLeavingNothing, runSuite, withTempDir, type RobustnessCase } from './robustness-harness.ts';
 
 /** Where our images are parked while a case pretends the machine never built them. */
 const HIDDEN_REPOSITORY_PREFIX = 'dsc-hidden/';

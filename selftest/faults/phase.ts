@@ -8,20 +8,18 @@
 //             [--hostnet-ports 19000:19999] [--reports-dir <dir>] [--revert-only]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { projectDir } from '../../cluster/lib/paths.ts';
+import { CaseRunner, runMain, type NamedCase } from '../../lib/cases.ts';
+import { isEntryPoint } from '../../lib/paths.ts';
 import { leaksSince, snapshot } from '../leaks.ts';
-import { run } from '../process.ts';
+import { npmScript } from '../robustness-harness.ts';
 import { loadTable, readSummary } from '../verdicts.ts';
 import { DEFAULT_FAULT_OPTIONS, faultCatalog, type Fault, type FaultOptions } from './catalog.ts';
 import { judgeFaultRun, loadFaultTable } from './expectations.ts';
 import { faultTarget, type FaultTarget } from './nodes.ts';
 
-export interface FaultCase {
-  readonly name: string;
-  readonly fn: () => Promise<string>;
-}
+export type FaultCase = NamedCase;
 
 export interface FaultPhaseTarget {
   readonly kubeconfig: string;
@@ -83,8 +81,7 @@ interface FaultRecord {
   problems: string[];
 }
 
-const npm = (script: string, args: readonly string[], env: NodeJS.ProcessEnv = {}) =>
-  run('npm', ['run', '--silent', script, ...(args.length ? ['--', ...args] : [])], { env });
+const npm = npmScript;
 
 async function runFault(fault: Fault, phase: FaultPhaseTarget, target: FaultTarget, record: FaultRecord): Promise<void> {
   const table = loadTable();
@@ -212,29 +209,11 @@ async function standalone(): Promise<number> {
     options: { hostnetPorts: ports },
   });
   const [leftovers, ...rest] = cases;
-  const selected = values['revert-only'] ? [leftovers!] : [leftovers!, ...rest.filter((c) => !values.only || c.name.includes(values.only))];
-  let failed = 0;
-  for (const c of selected) {
-    const start = Date.now();
-    process.stdout.write(`[faults] --- ${c.name}\n`);
-    try {
-      const detail = await c.fn();
-      process.stdout.write(`[faults] PASS ${c.name} (${((Date.now() - start) / 1000).toFixed(1)} s): ${detail}\n`);
-    } catch (error) {
-      failed++;
-      process.stdout.write(`[faults] FAIL ${c.name} (${((Date.now() - start) / 1000).toFixed(1)} s): ${(error as Error).message}\n`);
-    }
-  }
-  process.stdout.write(`faults: ${selected.length - failed} passed, ${failed} failed\n`);
-  return failed === 0 ? 0 : 1;
+  const runner = new CaseRunner({ label: 'faults', only: values.only ? [values.only] : undefined });
+  // The leftovers' revert runs whatever the selection: a fault left behind would spoil every other case.
+  await runner.run(leftovers!);
+  if (!values['revert-only']) await runner.runAll(rest);
+  return runner.finish();
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  standalone().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      process.stderr.write(`faults: ${(error as Error).message}\n`);
-      process.exit(2);
-    },
-  );
-}
+if (isEntryPoint(import.meta.url)) runMain('faults', standalone, { exitCode: 2, stack: false });
