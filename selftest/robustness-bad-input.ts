@@ -68,7 +68,7 @@ export const BAD_INPUT: readonly BadInput[] = [
   },
   {
     name: 'bad input: KUBECONFIG names a missing file',
-    seen: 'dualstack-conformance: kubeconfig /path/no-such-kubeconfig does not exist (from KUBECONFIG)',
+    seen: 'dualstack-conformance: kubeconfig /tmp/dsc-robust-bad-input-aehMkQ/no-such-kubeconfig does not exist (from KUBECONFIG)',
     arrange: ({ dir }) => {
       const file = join(dir, 'no-such-kubeconfig');
       return { env: { KUBECONFIG: file }, mustContain: [file] };
@@ -76,7 +76,7 @@ export const BAD_INPUT: readonly BadInput[] = [
   },
   {
     name: 'bad input: malformed kubeconfig',
-    seen: 'dualstack-conformance: kubeconfig /path/kubeconfig is malformed: missed comma between flow collection entries (3:8)',
+    seen: 'dualstack-conformance: kubeconfig /tmp/dsc-robust-bad-input-Pu4zdB/kubeconfig is malformed: missed comma between flow collection entries (3:8)',
     arrange: ({ dir }) => {
       const file = join(dir, 'kubeconfig');
       writeFileSync(file, 'apiVersion: v1\nclusters: [ {name: broken\n  users: :\n');
@@ -85,12 +85,12 @@ export const BAD_INPUT: readonly BadInput[] = [
   },
   {
     name: 'bad input: unknown --context',
-    seen: 'dualstack-conformance: context "no-such-context" not found in kubeconfig /path (contexts: kind-dsc-dual-ipv4)',
+    seen: 'dualstack-conformance: context "no-such-context" not found in kubeconfig /root/.kube/config (contexts: kind-dualstack)',
     arrange: () => ({ args: ['--context', 'no-such-context'], mustContain: ['no-such-context', 'not found'] }),
   },
   {
     name: 'bad input: API server refuses the connection',
-    seen: 'dualstack-conformance: API server of context "selftest" (https://127.0.0.1:41175) is unreachable: request to https://127.0.0.1:41175/version failed, reason: connect ECONNREFUSED 127.0.0.1:41175',
+    seen: 'dualstack-conformance: API server of context "selftest" (https://127.0.0.1:36311) is unreachable: request to https://127.0.0.1:36311/version failed, reason: connect ECONNREFUSED 127.0.0.1:36311',
     arrange: async ({ dir }) => {
       const port = await closedPort();
       const file = writeKubeconfig(join(dir, 'kubeconfig'), `https://127.0.0.1:${port}`, 'x', undefined);
@@ -99,7 +99,7 @@ export const BAD_INPUT: readonly BadInput[] = [
   },
   {
     name: 'bad input: API server accepts and never answers',
-    seen: 'dualstack-conformance: API server of context "selftest" (https://127.0.0.1:43339) is unreachable: GET /version did not answer within 3s (raise DSC_TIMEOUT_API_REQUEST on a slow link)',
+    seen: 'dualstack-conformance: API server of context "selftest" (https://127.0.0.1:34325) is unreachable: GET /version did not answer within 3s (raise DSC_TIMEOUT_API_REQUEST on a slow link)',
     arrange: async ({ dir, atEnd }) => {
       const server = await silentServer();
       atEnd(server.close);
@@ -115,7 +115,7 @@ export const BAD_INPUT: readonly BadInput[] = [
   },
   {
     name: 'bad input: RBAC forbidden (a ServiceAccount without rights)',
-    seen: 'dualstack-conformance: context "nobody" (https://127.0.0.1:38333) is forbidden to list nodes, create namespaces, ... (the suite needs these)',
+    seen: 'dualstack-conformance: context "nobody" (https://127.0.0.1:43225) is forbidden to list nodes, create namespaces, delete namespaces, get namespaces, list namespaces, create pods, list pods, get pods, deletecollection pods, patch pods, create pods/exec, get pods/exec, get pods/log, create services, get services, delete services, list endpointslices.discovery.k8s.io, list events (the suite needs these)',
     arrange: async ({ dir, kubeconfig, atEnd }) => {
       const namespace = `dsc-selftest-norbac-${Math.random().toString(36).slice(2, 8)}`;
       atEnd(() => kubectl(kubeconfig, ['delete', 'namespace', namespace, '--ignore-not-found', '--wait=true', '--timeout=60s']));
@@ -164,7 +164,7 @@ export const BAD_INPUT: readonly BadInput[] = [
   },
   {
     name: `bad input: an image that cannot be pulled (--busybox-image ${BAD_IMAGE})`,
-    seen: 'dualstack-conformance: image registry.invalid/none:1 cannot be pulled: ErrImagePull for pod dsc-dxceifj4/pod01 on node dsc-dual-ipv4-worker (override with --busybox-image or DSC_BUSYBOX_IMAGE)',
+    seen: 'dualstack-conformance: image registry.invalid/none:1 cannot be pulled: ErrImagePull for pod dsc-r9zare89/pod01 on node dualstack-worker (override with --busybox-image or DSC_BUSYBOX_IMAGE)',
     arrange: () => ({
       args: ['--busybox-image', BAD_IMAGE],
       env: { DSC_TIMEOUT_POD_READY: '90s' },
