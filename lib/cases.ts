@@ -1,6 +1,8 @@
 // One way to run named cases, for selftest, its robustness and fault phases and the cluster's smoke test: each case
 // says in one line what it saw (or throws with what it observed instead), is timed, and is recorded for the summary
 // and the last line CI reads ("selftest: N passed, M failed").
+import { ConfigurationError } from '../support/errors.ts';
+import { CommandError } from './process.ts';
 
 /** A named case: resolves with a detail line, or throws with what was observed. */
 export interface NamedCase {
@@ -90,20 +92,29 @@ export class CaseRunner {
   }
 }
 
-/** How a standalone entry reports a throw from its main function: the exit code, and whether the stack is shown. */
-export interface MainFailure {
-  readonly exitCode: number;
-  readonly stack: boolean;
+/**
+ * The exit code a standalone entry ends with on an error, or undefined for a bug (which keeps its stack trace): a
+ * usage problem is 2, a command that failed is 1 (its own status is in the message).
+ */
+function exitCodeFor(error: unknown): number | undefined {
+  if (error instanceof ConfigurationError) return 2;
+  if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) return 2;
+  if (error instanceof CommandError) return 1;
+  return undefined;
 }
 
-/** Runs a standalone entry point's main function: its resolved value is the exit code; a throw prints one report. */
-export function runMain(label: string, main: () => Promise<number>, failure: MainFailure = { exitCode: 1, stack: true }): void {
-  main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      const text = error instanceof Error ? (failure.stack ? (error.stack ?? error.message) : error.message) : String(error);
-      process.stderr.write(`${label}: ${text}\n`);
-      process.exit(failure.exitCode);
-    },
-  );
+/** Runs a standalone entry: exits with what main resolves to, or with exitCodeFor its error after one line "<name>: <message>". */
+export function runMain(name: string, main: () => Promise<number>): void {
+  // Through a promise, so that an error main throws before its first await ends the same way.
+  Promise.resolve()
+    .then(main)
+    .then(
+      (code) => process.exit(code),
+      (error: unknown) => {
+        const code = exitCodeFor(error);
+        if (code === undefined) throw error;
+        process.stderr.write(`${name}: ${(error as Error).message}\n`);
+        process.exit(code);
+      },
+    );
 }

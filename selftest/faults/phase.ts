@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { projectDir } from '../../cluster/lib/paths.ts';
 import { CaseRunner, runMain, type NamedCase } from '../../lib/cases.ts';
 import { isEntryPoint } from '../../lib/paths.ts';
+import { ConfigurationError } from '../../support/errors.ts';
 import { leaksSince, snapshot } from '../leaks.ts';
 import { npmScript } from '../robustness-harness.ts';
 import { loadTable, readSummary } from '../verdicts.ts';
@@ -199,9 +200,9 @@ async function standalone(): Promise<number> {
       'revert-only': { type: 'boolean', default: false },
     },
   });
-  if (!values.kubeconfig || !values.name) throw new Error('usage: phase.ts --kubeconfig <file> --name <cluster> [--only <substring>]');
+  if (!values.kubeconfig || !values.name) throw new ConfigurationError('usage: phase.ts --kubeconfig <file> --name <cluster> [--only <substring>]');
   const ports = values['hostnet-ports'] ?? '';
-  if (!/^\d{1,5}(:\d{1,5})?$/.test(ports)) throw new Error(`--hostnet-ports ${ports} is not a port or a first:last range`);
+  if (!/^\d{1,5}(:\d{1,5})?$/.test(ports)) throw new ConfigurationError(`--hostnet-ports ${ports} is not a port or a first:last range`);
   const cases = faultCases({
     kubeconfig: resolve(values.kubeconfig),
     clusterName: values.name,
@@ -216,4 +217,4 @@ async function standalone(): Promise<number> {
   return runner.finish();
 }
 
-if (isEntryPoint(import.meta.url)) runMain('faults', standalone, { exitCode: 2, stack: false });
+if (isEntryPoint(import.meta.url)) runMain('faults', standalone);
