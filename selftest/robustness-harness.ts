@@ -5,6 +5,7 @@
 // the whole tree exited.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { kubectlBinary } from '../cluster/lib/paths.ts';
 import type { NamedCase } from '../lib/cases.ts';
@@ -14,6 +15,8 @@ import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../support/namespace.ts';
 import { leaksSince, snapshot, type Snapshot } from './leaks.ts';
 
 export type RobustnessCase = NamedCase;
+/** Waits that long (selftest's polls). */
+export { sleep };
 
 export interface RobustnessTarget {
   /** kubeconfig of the dual-stack (IPv4 primary) cluster, with MetalLB. */
@@ -117,7 +120,6 @@ export async function processGroupGone(pgid: number, withinMs: number): Promise<
   }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A command's stdout; run from the project's root and bounded to a minute unless said otherwise. */
 export function execText(cmd: string, args: readonly string[], options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<string> {

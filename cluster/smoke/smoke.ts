@@ -3,6 +3,7 @@
 // suite's family model (judge.ts).
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CaseRunner } from '../../lib/cases.ts';
 import { runProcess, type Finished } from '../../lib/process.ts';
 import { familyOf, joinHostPort } from '../../support/ip.ts';
@@ -20,7 +21,6 @@ function verdict(problems: readonly string[], detail: string): string {
 
 const isReady = (node: V1Node): boolean => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 const nameOf = (object: { metadata?: { name?: string } }): string => object.metadata?.name ?? '?';
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function smoke(rec: ClusterRecord, kubectl: string): Promise<boolean> {
   const want = expectedFamilies(rec);
