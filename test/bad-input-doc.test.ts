@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { BAD_INPUT, renderBadInputTable, withBadInputTable } from '../selftest/robustness-bad-input.ts';
+import { robustnessCases } from '../selftest/robustness.ts';
+import { userClusterCases } from '../selftest/user-clusters.ts';
 
 describe('bad input: the table behind the cases and the README', function () {
   it('README.md holds the committed rendering of the table (run `npm run docs:bad-input` after changing it)', function () {
@@ -14,6 +16,15 @@ describe('bad input: the table behind the cases and the README', function () {
       expect(Boolean(row.arrange) !== Boolean(row.caseIn), `${row.name}: a case here or elsewhere, not both`).to.equal(true);
     }
     expect(new Set(BAD_INPUT.map((row) => row.name)).size).to.equal(BAD_INPUT.length);
+  });
+
+  it('names only cases selftest runs: the robustness cases, and the one left to the file it names', function () {
+    const target = { kubeconfig: '/nonexistent/kubeconfig', clusterName: 'unit' };
+    const robustness = new Set(robustnessCases(target).map((c) => c.name));
+    const elsewhere = new Set(userClusterCases(target).map((c) => c.name));
+    for (const row of BAD_INPUT) {
+      expect((row.caseIn ? elsewhere : robustness).has(row.name), `${row.name} is a case of ${row.caseIn ?? 'selftest/robustness.ts'}`).to.equal(true);
+    }
   });
 
   it('renders backticks and pipes so that the table keeps its two columns', function () {
