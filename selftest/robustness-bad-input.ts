@@ -48,6 +48,7 @@ export interface BadInput {
   readonly seen: string;
   /** Sets the input up; undefined when the case lives in `caseIn` instead (its setup belongs there). */
   readonly arrange?: (scene: Scene) => Promise<Invocation> | Invocation;
+  /** The file whose case covers the row, when it is not this one. */
   readonly caseIn?: string;
   /** The run gets as far as the cluster: snapshot before, --reports-dir in the scene, nothing may be left after. */
   readonly leavesNothing?: boolean;
