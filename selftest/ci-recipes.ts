@@ -9,7 +9,7 @@ import { cacheDir, kubectlBinary } from '../cluster/lib/paths.ts';
 import { PROJECT_ROOT } from '../lib/paths.ts';
 import { runProcess } from '../lib/process.ts';
 import { poolRanges, rangeText } from '../cluster/lib/metallb.ts';
-import { withTempDir, type RobustnessCase } from './robustness.ts';
+import { withTempDir, type RobustnessCase } from './robustness-harness.ts';
 
 const RECIPES = join(PROJECT_ROOT, 'docs', 'ci');
 const WORKFLOW = join(RECIPES, 'github-actions.yml');

@@ -1,7 +1,7 @@
 // Safe to point at a real machine: host:prepare and host:unprepare on a throw-away root (no cluster needed), and two
 // concurrent `cluster:up`s of one name on a fresh small cluster (the lock). Each case returns a detail line or throws.
 //
-// Standalone: npx tsx selftest/host-safety.ts [--only prepare|lock] [--node-image <ref>]
+// Standalone: npx tsx selftest/host-safety.ts [--only <substring of a case name, e.g. host:prepare or concurrent>] [--node-image <ref>]
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,8 @@ import { clusterRecordsDir } from '../cluster/lib/paths.ts';
 import { isEntryPoint } from '../lib/paths.ts';
 import { runProcess, runSync } from '../lib/process.ts';
 import { clusterCommandTail, clusterErrorLines as errorLines, startClusterCommand, type ClusterCommand as Ran } from './cluster-command.ts';
-import type { RobustnessCase } from './robustness.ts';
+import { CaseRunner, type NamedCase } from '../lib/cases.ts';
+import { runMain } from '../lib/log.ts';
 
 /** A cluster command with this process's environment plus env, never rebuilding images. */
 const start = (args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 300_000) =>
@@ -49,7 +50,7 @@ function expectCode(r: Ran, code: number, what: string): void {
   if (r.code !== code) throw new Error(`${what}: expected exit ${code}, got ${tail(r)}`);
 }
 
-export function prepareCases(): RobustnessCase[] {
+export function prepareCases(): NamedCase[] {
   return [
     {
       name: 'host:prepare refuses to replace another default runtime (nvidia) in one line, exit 2, daemon.json untouched',
@@ -115,7 +116,7 @@ export function prepareCases(): RobustnessCase[] {
 }
 
 /** Two `cluster:up`s of one fresh name at once (over a stale lock of a dead pid): one builds, the other exits 2 naming it. */
-export function lockCase(nodeImage?: string): RobustnessCase {
+export function lockCase(nodeImage?: string): NamedCase {
   return {
     name: 'two concurrent cluster:up of one name: one exits 2 naming the holder pid, down is refused meanwhile, the cluster passes smoke',
     fn: async () => {
@@ -162,32 +163,10 @@ export function lockCase(nodeImage?: string): RobustnessCase {
 }
 
 async function standalone(): Promise<number> {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, 'node-image': { type: 'string' } } });
-  const cases = [...(values.only !== 'lock' ? prepareCases() : []), ...(values.only !== 'prepare' ? [lockCase(values['node-image'])] : [])];
-  let failed = 0;
-  for (const c of cases) {
-    const started = Date.now();
-    let detail: string;
-    let ok = true;
-    try {
-      detail = await c.fn();
-    } catch (err) {
-      ok = false;
-      detail = (err as Error).message;
-    }
-    if (!ok) failed += 1;
-    process.stdout.write(`[host-safety] ${ok ? 'PASS' : 'FAIL'} ${c.name} (${((Date.now() - started) / 1000).toFixed(1)} s): ${detail}\n`);
-  }
-  process.stdout.write(`host-safety: ${cases.length - failed} passed, ${failed} failed\n`);
-  return failed === 0 ? 0 : 1;
+  const { values } = parseArgs({ options: { only: { type: 'string', multiple: true }, 'node-image': { type: 'string' } } });
+  const runner = new CaseRunner({ label: 'host-safety', only: values.only });
+  await runner.runAll([...prepareCases(), lockCase(values['node-image'])]);
+  return runner.finish({ table: false });
 }
 
-if (isEntryPoint(import.meta.url)) {
-  standalone().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`host-safety: ${(err as Error).stack ?? String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (isEntryPoint(import.meta.url)) runMain('host-safety', standalone);

@@ -10,7 +10,7 @@ import { loadAllYaml, loadYaml } from '@kubernetes/client-node';
 import { kubectlBinary } from '../cluster/lib/paths.ts';
 import { PROJECT_ROOT as projectDir } from '../lib/paths.ts';
 import { IN_CLUSTER_ABSENCE } from '../support/in-cluster.ts';
-import { execText, kubectl, sleep, withTempDir } from './robustness.ts';
+import { execText, kubectl, sleep, withTempDir } from './robustness-harness.ts';
 import { MANIFESTS } from './robustness-policy.ts';
 
 const NS = 'dualstack-conformance';

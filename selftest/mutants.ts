@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PROJECT_ROOT } from '../lib/paths.ts';
 import { runInherited, runSyncText } from '../lib/process.ts';
-import { run } from './process.ts';
+import { runShown as run } from './robustness-harness.ts';
 import { compareVerdicts, loadTable, type MatrixCluster, type ObservedCheck } from './verdicts.ts';
 
 export interface Mutant {

@@ -10,7 +10,7 @@ import { cachedBinary, versions } from '../cluster/lib/paths.ts';
 import { onPath } from '../cluster/lib/sources.ts';
 import { runText } from '../lib/process.ts';
 import { clusterCommandTail, clusterErrorLines, startClusterCommand, type ClusterCommand } from './cluster-command.ts';
-import type { RobustnessCase } from './robustness.ts';
+import type { NamedCase } from '../lib/cases.ts';
 
 /** A cluster command with a chosen environment (PATH without Go). */
 const clusterCommand = (args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number) => startClusterCommand(args, env, timeoutMs).done;
@@ -21,7 +21,7 @@ function expectOneLine(r: ClusterCommand, text: string): void {
   if (r.code !== 2 || lines.length !== 1 || !lines[0]?.includes(text)) throw new Error(`expected exit 2 and one line with "${text}", got ${tail(r)}`);
 }
 
-export function noGoCase(): RobustnessCase {
+export function noGoCase(): NamedCase {
   return {
     name: 'a user without Go: kind from PATH, --node-image <ref>, no go on PATH; cluster Ready and smoke passes',
     fn: async () => {

@@ -6,7 +6,7 @@ import { PROJECT_ROOT as projectDir } from '../lib/paths.ts';
 import type { ListedCheck } from '../support/listing.ts';
 import { judgeJunit } from './in-cluster.ts';
 import { snapshot } from './leaks.ts';
-import { cleanEnv, execText, nothingLeaked, withTempDir, type RobustnessCase } from './robustness.ts';
+import { cleanEnv, execText, nothingLeaked, withTempDir, type RobustnessCase } from './robustness-harness.ts';
 
 /** `npx dualstack-conformance ...` in `dir` with a clean environment: no KUBECONFIG, no DSC_* variable. */
 function npx(dir: string, args: readonly string[], timeoutMs: number): Promise<string> {

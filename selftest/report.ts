@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { execText, kubectl, type RobustnessCase } from './robustness.ts';
+import { execText, kubectl, type RobustnessCase } from './robustness-harness.ts';
 
 const CHROMIUM = 'chromium-headless-shell';
 // No sandbox: CI runs as root, where Chromium's sandbox refuses to start; the page is our own file. mochawesome

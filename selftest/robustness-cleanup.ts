@@ -20,7 +20,7 @@ import {
   type RobustnessCase,
   type RobustnessTarget,
   type SuiteRun,
-} from './robustness.ts';
+} from './robustness-harness.ts';
 
 const REMOVE_PREFIX = 'dualstack-conformance: remove it with: ';
 

@@ -8,7 +8,7 @@ import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT as projectDir } from '../lib/paths.ts';
 import { RUN_ID_LABEL } from '../support/namespace.ts';
-import { describeRun, execText, expectCode, kubectl, runOf, runSuite, withTempDir, type RobustnessCase, type RobustnessTarget } from './robustness.ts';
+import { describeRun, execText, expectCode, kubectl, runOf, runSuite, sleep, withTempDir, type RobustnessCase, type RobustnessTarget } from './robustness-harness.ts';
 
 const LB_FIXTURE = 'services/dual-stack-ipv6-lb-svc.yaml';
 const TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -28,8 +28,6 @@ interface PodJson {
   };
   status: { podIPs?: { ip: string }[]; containerStatuses?: { name: string; restartCount: number }[] };
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function items<T>(kubeconfig: string, args: readonly string[]): Promise<T[]> {
   return (JSON.parse(await kubectl(kubeconfig, [...args, '-o', 'json'])) as { items: T[] }).items;

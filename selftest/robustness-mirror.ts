@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { IMAGE_SETTINGS } from '../support/config.ts';
 import { mirroredImage } from '../support/image-ref.ts';
-import { describeRun, execText, expectCode, runSuite, withTempDir, type RobustnessCase, type RobustnessTarget } from './robustness.ts';
+import { describeRun, execText, expectCode, runSuite, withTempDir, type RobustnessCase, type RobustnessTarget } from './robustness-harness.ts';
 
 /** A registry name that resolves nowhere: an image on it can only come from the tags this case makes. */
 const MIRROR = 'mirror.invalid:5000/e2e';

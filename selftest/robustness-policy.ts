@@ -21,7 +21,7 @@ import {
   writeKubeconfig,
   type RobustnessCase,
   type RobustnessTarget,
-} from './robustness.ts';
+} from './robustness-harness.ts';
 
 const POLICY = "ValidatingAdmissionPolicy 'dualstack-conformance'";
 const POD_SECURITY = 'violates PodSecurity';

@@ -4,15 +4,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CaseRunner, type NamedCase } from '../lib/cases.ts';
+import { runMain } from '../lib/log.ts';
 import { cacheDir } from '../cluster/lib/paths.ts';
-import { PROJECT_ROOT as projectDir } from '../lib/paths.ts';
+import { PROJECT_ROOT } from '../lib/paths.ts';
 import { ciRecipeClusterCases, ciRecipeToolCases } from './ci-recipes.ts';
 import { lockCase, prepareCases } from './host-safety.ts';
 import { reportCases } from './report.ts';
 import { snapshot, leaksSince, type Snapshot } from './leaks.ts';
 import { loadMutants, runMutant } from './mutants.ts';
-import { run, type RunResult } from './process.ts';
-import { nodeVersionCases, robustnessCases } from './robustness.ts';
+import { robustnessCases } from './robustness.ts';
+import { npmScript, runShown } from './robustness-harness.ts';
+import { nodeVersionCases } from './robustness-node-versions.ts';
 import { noGoCase } from './no-go.ts';
 import { faultCases } from './faults/phase.ts';
 import { faultClusterName } from './faults/expectations.ts';
@@ -21,41 +24,20 @@ import { inClusterCases } from './in-cluster.ts';
 import { restoreHiddenImages, userClusterCases } from './user-clusters.ts';
 import { compareVerdicts, loadTable, readSummary, verdictTable, type MatrixCluster, type ObservedCheck } from './verdicts.ts';
 
-interface Case {
-  name: string;
-  ok: boolean;
-  seconds: number;
-  detail: string;
-}
+const runner = new CaseRunner({ label: 'selftest' });
+const say = (msg: string): void => runner.say(msg);
+const check = (name: string, fn: () => Promise<string>): Promise<boolean> => runner.run({ name, fn });
+/** Runs cases one after the other, each name prefixed with the cluster's ("dual-ipv4: ..."). */
+const checkAll = async (prefix: string, cases: readonly NamedCase[]): Promise<void> => {
+  for (const c of cases) await check(`${prefix}: ${c.name}`, c.fn);
+};
 
-const results: Case[] = [];
-const say = (msg: string) => process.stdout.write(`[selftest] ${msg}\n`);
-
-/** Records one case; `fn` returns a detail line or throws with the reason it failed. */
-async function check(name: string, fn: () => Promise<string>): Promise<boolean> {
-  say(`--- ${name}`);
-  const start = Date.now();
-  let ok = true;
-  let detail: string;
-  try {
-    detail = await fn();
-  } catch (err) {
-    ok = false;
-    detail = (err as Error).message;
-  }
-  const c: Case = { name, ok, seconds: (Date.now() - start) / 1000, detail };
-  results.push(c);
-  say(`${ok ? 'PASS' : 'FAIL'} ${name} (${c.seconds.toFixed(1)} s)${detail ? `: ${detail}` : ''}`);
-  return ok;
-}
-
-const expectExit = (r: RunResult, want: number, what: string): string => {
+const expectExit = (r: { code: number }, want: number, what: string): string => {
   if (r.code !== want) throw new Error(`${what} exited ${r.code}, expected ${want}`);
   return `exit ${r.code}`;
 };
 
-const npm = (script: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
-  run('npm', ['run', '--silent', script, ...(args.length ? ['--', ...args] : [])], { env });
+const npm = npmScript;
 
 /** Which phases a cluster run goes through: everything, only the mutants, or only the faults. */
 type Only = 'mutants' | 'faults' | undefined;
@@ -74,7 +56,7 @@ async function clusterRun(c: MatrixCluster, observedByCluster: Map<string, Obser
     if (!(await check(`${c.name}: smoke`, async () => expectExit(await npm('smoke', ['--name', name]), 0, 'smoke')))) return;
 
     if (only === undefined) {
-      const reports = join(projectDir, 'reports', 'selftest', c.name);
+      const reports = join(PROJECT_ROOT, 'reports', 'selftest', c.name);
       let before: Snapshot | undefined;
       await check(`${c.name}: suite exits ${c.exitCode}`, async () => {
         before = await snapshot(kubeconfig);
@@ -88,7 +70,7 @@ async function clusterRun(c: MatrixCluster, observedByCluster: Map<string, Obser
         if (mismatches.length > 0) throw new Error(`${mismatches.length} mismatch(es)`);
         return `${observed.length} checks as expected`;
       });
-      if (c.name === 'dual-ipv4') for (const reportCase of reportCases({ kubeconfig, reportsDir: reports })) await check(`${c.name}: ${reportCase.name}`, reportCase.fn);
+      if (c.name === 'dual-ipv4') await checkAll(c.name, reportCases({ kubeconfig, reportsDir: reports }));
       await check(`${c.name}: nothing leaked (namespaces, containers on the kind network)`, async () => {
         if (!before) throw new Error('no snapshot before the run');
         const leaks = await leaksSince(before, kubeconfig);
@@ -97,18 +79,18 @@ async function clusterRun(c: MatrixCluster, observedByCluster: Map<string, Obser
       });
       // Signals, sweep, exit codes, bad input, concurrency, least privilege, Pod Security: on the dual-stack cluster.
       if (c.name === 'dual-ipv4') {
-        for (const robustness of robustnessCases({ kubeconfig, clusterName: name })) await check(`${c.name}: ${robustness.name}`, robustness.fn);
-        for (const userCase of userClusterCases({ kubeconfig })) await check(`${c.name}: ${userCase.name}`, userCase.fn);
-        for (const recipe of ciRecipeClusterCases({ kubeconfig })) await check(`${c.name}: ${recipe.name}`, recipe.fn);
-        for (const packageCase of packageCases({ kubeconfig })) await check(`${c.name}: ${packageCase.name}`, packageCase.fn);
-        for (const inCluster of inClusterCases({ kubeconfig })) await check(`${c.name}: ${inCluster.name}`, inCluster.fn);
+        await checkAll(c.name, robustnessCases({ kubeconfig, clusterName: name }));
+        await checkAll(c.name, userClusterCases({ kubeconfig }));
+        await checkAll(c.name, ciRecipeClusterCases({ kubeconfig }));
+        await checkAll(c.name, packageCases({ kubeconfig }));
+        await checkAll(c.name, inClusterCases({ kubeconfig }));
       }
     }
 
     // Faults applied to the live cluster, each reverted and followed by smoke: after the cases above, before mutants.
     if (only !== 'mutants' && c.name === faultClusterName()) {
-      const reportsDir = join(projectDir, 'reports', 'selftest', `${c.name}-faults`);
-      for (const fault of faultCases({ kubeconfig, clusterName: name, reportsDir })) await check(`${c.name}: ${fault.name}`, fault.fn);
+      const reportsDir = join(PROJECT_ROOT, 'reports', 'selftest', `${c.name}-faults`);
+      await checkAll(c.name, faultCases({ kubeconfig, clusterName: name, reportsDir }));
     }
 
     for (const mutant of only === 'faults' ? [] : loadMutants().filter((m) => m.cluster === c.name)) {
@@ -134,19 +116,17 @@ async function main(): Promise<number> {
     },
   });
   const only: Only = values['only-faults'] ? 'faults' : values['mutants-only'] ? 'mutants' : undefined;
-  const started = Date.now();
   if (!values['skip-tools'] && only !== 'faults') {
     await check('type-check', async () => expectExit(await npm('typecheck', []), 0, 'tsc'));
     await check('lint', async () => expectExit(await npm('lint', []), 0, 'eslint'));
     await check('unit tests (TypeScript)', async () => expectExit(await npm('unit', []), 0, 'mocha'));
     await check('unit tests (Go: flannel-node)', async () =>
-      expectExit(await run('go', ['test', './cmd/...'], { cwd: join(projectDir, 'cluster', 'go', 'flannel') }), 0, 'go test'),
+      expectExit(await runShown('go', ['test', './cmd/...'], { cwd: join(PROJECT_ROOT, 'cluster', 'go', 'flannel') }), 0, 'go test'),
     );
-    for (const nodeVersion of nodeVersionCases()) await check(nodeVersion.name, nodeVersion.fn);
-    for (const recipe of ciRecipeToolCases()) await check(recipe.name, recipe.fn);
+    await runner.runAll([...nodeVersionCases(), ...ciRecipeToolCases()]);
   }
   // host:prepare/unprepare on a throw-away root: no cluster, seconds.
-  if (only === undefined) for (const c of prepareCases()) await check(c.name, c.fn);
+  if (only === undefined) await runner.runAll(prepareCases());
 
   // A selftest killed while our images were parked away must not make this one rebuild the node image.
   const restored = restoreHiddenImages();
@@ -159,33 +139,19 @@ async function main(): Promise<number> {
   // Their own clusters, after the matrix (whose node image they use): the per-name lock, and a user's machine with
   // kind on PATH and no Go.
   if (only === undefined && values.clusters === undefined) {
-    const lock = lockCase();
-    await check(lock.name, lock.fn);
-    const noGo = noGoCase();
-    await check(noGo.name, noGo.fn);
+    await runner.runAll([lockCase(), noGoCase()]);
   }
 
   if (observed.size > 0) {
     const names = [...observed.keys()];
     const text = verdictTable(names, observed, [...table.checks.keys()]);
-    mkdirSync(join(projectDir, 'reports', 'selftest'), { recursive: true });
-    writeFileSync(join(projectDir, 'reports', 'selftest', 'verdict-table.txt'), text + '\n');
+    mkdirSync(join(PROJECT_ROOT, 'reports', 'selftest'), { recursive: true });
+    writeFileSync(join(PROJECT_ROOT, 'reports', 'selftest', 'verdict-table.txt'), text + '\n');
     say('verdict table (check ids x clusters), also in reports/selftest/verdict-table.txt:');
     process.stdout.write(text + '\n');
   }
 
-  say('summary:');
-  for (const c of results) say(`  ${c.ok ? 'PASS' : 'FAIL'}  ${c.name.padEnd(72)} ${c.seconds.toFixed(1).padStart(7)} s`);
-  const failed = results.filter((c) => !c.ok).length;
-  say(`total ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  process.stdout.write(`selftest: ${results.length - failed} passed, ${failed} failed\n`);
-  return failed === 0 ? 0 : 1;
+  return runner.finish();
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`selftest: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+runMain('selftest', main);

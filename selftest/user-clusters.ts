@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PROJECT_ROOT } from '../lib/paths.ts';
 import { runSyncText } from '../lib/process.ts';
 import { snapshot } from './leaks.ts';
-import { cleanEnv, describeRun, execText, expectCode, nothingLeaked, oneLineLeavingNothing, runSuite, withTempDir, type RobustnessCase } from './robustness.ts';
+import { cleanEnv, describeRun, execText, expectCode, nothingLeaked, oneLineLeavingNothing, runSuite, withTempDir, type RobustnessCase } from './robustness-harness.ts';
 
 /** Where our images are parked while a case pretends the machine never built them. */
 const HIDDEN_REPOSITORY_PREFIX = 'dsc-hidden/';

@@ -4,7 +4,7 @@ import { boundedKubeConfig, describeRequest, didNotAnswer } from './bounded-kube
 import { TimeoutError } from '../lib/errors.ts';
 import { makeClients } from './k8s.ts';
 // An API server that stopped answering: accepts connections on 127.0.0.1, never answers.
-import { silentServer } from '../selftest/robustness.ts';
+import { silentServer } from '../selftest/robustness-bad-input.ts';
 
 function kubeConfigFor(server: string): KubeConfig {
   const kubeConfig = new KubeConfig();

@@ -9,19 +9,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { logger } from '../../lib/log.ts';
+import { CaseRunner, type NamedCase } from '../../lib/cases.ts';
+import { logger, runMain } from '../../lib/log.ts';
 import { isEntryPoint, PROJECT_ROOT } from '../../lib/paths.ts';
+import { ConfigurationError } from '../../lib/errors.ts';
 import { leaksSince, snapshot } from '../leaks.ts';
-import { run } from '../process.ts';
+import { npmScript } from '../robustness-harness.ts';
 import { loadTable, readSummary } from '../verdicts.ts';
 import { DEFAULT_FAULT_OPTIONS, faultCatalog, type Fault, type FaultOptions } from './catalog.ts';
 import { judgeFaultRun, loadFaultTable } from './expectations.ts';
 import { faultTarget, type FaultTarget } from './nodes.ts';
 
-export interface FaultCase {
-  readonly name: string;
-  readonly fn: () => Promise<string>;
-}
+const log = logger('faults');
+
+export type FaultCase = NamedCase;
 
 export interface FaultPhaseTarget {
   readonly kubeconfig: string;
@@ -38,7 +39,6 @@ const GOAL_SECONDS = 180;
 // Reverts that must run even when the process is interrupted
 
 const pendingReverts = new Map<string, () => void>();
-const log = logger('faults');
 
 function revertPendingAndExit(signal: NodeJS.Signals): void {
   for (const [name, revert] of pendingReverts) {
@@ -84,8 +84,7 @@ interface FaultRecord {
   problems: string[];
 }
 
-const npm = (script: string, args: readonly string[], env: NodeJS.ProcessEnv = {}) =>
-  run('npm', ['run', '--silent', script, ...(args.length ? ['--', ...args] : [])], { env });
+const npm = npmScript;
 
 async function runFault(fault: Fault, phase: FaultPhaseTarget, target: FaultTarget, record: FaultRecord): Promise<void> {
   const table = loadTable();
@@ -203,9 +202,9 @@ async function standalone(): Promise<number> {
       'revert-only': { type: 'boolean', default: false },
     },
   });
-  if (!values.kubeconfig || !values.name) throw new Error('usage: phase.ts --kubeconfig <file> --name <cluster> [--only <substring>]');
+  if (!values.kubeconfig || !values.name) throw new ConfigurationError('usage: phase.ts --kubeconfig <file> --name <cluster> [--only <substring>]');
   const ports = values['hostnet-ports'] ?? '';
-  if (!/^\d{1,5}(:\d{1,5})?$/.test(ports)) throw new Error(`--hostnet-ports ${ports} is not a port or a first:last range`);
+  if (!/^\d{1,5}(:\d{1,5})?$/.test(ports)) throw new ConfigurationError(`--hostnet-ports ${ports} is not a port or a first:last range`);
   const cases = faultCases({
     kubeconfig: resolve(values.kubeconfig),
     clusterName: values.name,
@@ -213,29 +212,11 @@ async function standalone(): Promise<number> {
     options: { hostnetPorts: ports },
   });
   const [leftovers, ...rest] = cases;
-  const selected = values['revert-only'] ? [leftovers!] : [leftovers!, ...rest.filter((c) => !values.only || c.name.includes(values.only))];
-  let failed = 0;
-  for (const c of selected) {
-    const start = Date.now();
-    process.stdout.write(`[faults] --- ${c.name}\n`);
-    try {
-      const detail = await c.fn();
-      process.stdout.write(`[faults] PASS ${c.name} (${((Date.now() - start) / 1000).toFixed(1)} s): ${detail}\n`);
-    } catch (error) {
-      failed++;
-      process.stdout.write(`[faults] FAIL ${c.name} (${((Date.now() - start) / 1000).toFixed(1)} s): ${(error as Error).message}\n`);
-    }
-  }
-  process.stdout.write(`faults: ${selected.length - failed} passed, ${failed} failed\n`);
-  return failed === 0 ? 0 : 1;
+  const runner = new CaseRunner({ label: 'faults', only: values.only ? [values.only] : undefined });
+  // The leftovers' revert runs whatever the selection: a fault left behind would spoil every other case.
+  await runner.run(leftovers!);
+  if (!values['revert-only']) await runner.runAll(rest);
+  return runner.finish();
 }
 
-if (isEntryPoint(import.meta.url)) {
-  standalone().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      process.stderr.write(`faults: ${(error as Error).message}\n`);
-      process.exit(2);
-    },
-  );
-}
+if (isEntryPoint(import.meta.url)) runMain('faults', standalone);
