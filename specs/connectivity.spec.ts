@@ -9,7 +9,7 @@ import { hostnetResponders, planProbes } from '../support/connectivity.ts';
 import type { ConnectivityScenario } from '../support/expectations.ts';
 import { hostnameProbeGroup } from '../support/probes/from-pod.ts';
 import { nodesOfPods, untilEveryResponderBySource } from '../support/responders.ts';
-import { PAGE_SERVICES, UPSTREAM } from './references.ts';
+import { PAGE_SERVICES, UPSTREAM, upstreamGranular } from './references.ts';
 
 async function probeScenario(t: FamilyCheckContext, scenario: ConnectivityScenario): Promise<void> {
   const { run, fixtures } = t;
@@ -52,7 +52,7 @@ export const CONNECTIVITY = checkArea('connectivity', 'Connectivity: every path 
       title: "a client pod reaches every Service's {family} clusterIP on port 80",
       verifies: 'From a client pod on every selected node, HTTP GET http://<{family} clusterIP>:80/hostname is answered by every backend (each backend\'s name seen at least once within the connectivity bound), for every Service with an {family} clusterIP.',
       pageStep: `${PAGE_SERVICES}: "verify the Service is reachable on its IP and port"`,
-      upstream: `${UPSTREAM}: "Granular Checks: Services Secondary IP Family: should function for pod-Service: http"`,
+      upstream: upstreamGranular('pod-Service: http'),
       causes: [
         'kube-proxy not programming {family} rules (check its logs and --cluster-cidr)',
         'Missing {family} forwarding on nodes (net.ipv6.conf.all.forwarding=1)',
@@ -80,7 +80,7 @@ export const CONNECTIVITY = checkArea('connectivity', 'Connectivity: every path 
       title: "a pod reaches a NodePort Service on every node's {family} address",
       verifies: 'From a client pod on every selected node, HTTP GET to each node\'s {family} InternalIP:nodePort is answered by every backend (each name seen at least once), so both the local and the forwarded path work.',
       pageStep: null,
-      upstream: `${UPSTREAM}: "Granular Checks: Services Secondary IP Family: should function for node-Service: http"`,
+      upstream: upstreamGranular('node-Service: http'),
       causes: [
         'kube-proxy --nodeport-addresses excludes {family}',
         'Node firewall blocking the NodePort range for {family}',
@@ -95,7 +95,7 @@ export const CONNECTIVITY = checkArea('connectivity', 'Connectivity: every path 
       title: 'a hostNetwork pod reaches an {family} clusterIP',
       verifies: 'From a hostNetwork pod on every selected node (the node\'s network namespace), HTTP GET to the PreferDualStack Service\'s {family} clusterIP:80 is answered by every backend (each name seen at least once).',
       pageStep: null,
-      upstream: `${UPSTREAM}: "Granular Checks: Services Secondary IP Family: should function for node-Service: http"`,
+      upstream: upstreamGranular('node-Service: http'),
       causes: ['kube-proxy lacks {family} rules for traffic from the host (OUTPUT chain)', 'No {family} route from the node to pod networks'],
     },
     { from: 'node-hostnets', to: 'prefer-service-cluster-ip', responder: 'every-backend', protocol: 'tcp' },

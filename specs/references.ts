@@ -5,3 +5,6 @@ export const PAGE_PODS = 'Validate addressing › Validate Pod addressing';
 export const PAGE_SERVICES = 'Validate Services';
 export const PAGE_LB = 'Validate Services › Create a dual-stack load balanced Service';
 export const UPSTREAM = 'test/e2e/network/dual_stack.go';
+
+/** An upstream "Granular Checks: Services Secondary IP Family" test, by the path it probes ("pod-Service: http"). */
+export const upstreamGranular = (path: string): string => `${UPSTREAM}: "Granular Checks: Services Secondary IP Family: should function for ${path}"`;
