@@ -60,3 +60,12 @@ export function runMain(name: string, main: () => Promise<number>): void {
       },
     );
 }
+
+/** "850ms", "1.5s", "3m", "2m30s": how bounds and waits read in messages and docs. */
+export function formatDuration(ms: number): string {
+  if (ms < 1_000) return `${ms}ms`;
+  if (ms < 60_000) return `${Number((ms / 1_000).toFixed(1))}s`;
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.round((ms % 60_000) / 1_000);
+  return seconds === 0 ? `${minutes}m` : `${minutes}m${seconds}s`;
+}

@@ -1,14 +1,14 @@
 // The one waiter of the suite: poll an observation until it is done, within a bound. On timeout the error shows
 // the last observed state, so a failure says what the cluster looked like rather than just "timeout".
 import { describeError, InterruptedError, TimeoutError } from './errors.ts';
-import { formatDuration, timeoutEnvName, type TimeoutName } from '../support/timeouts.ts';
+import { formatDuration } from './log.ts';
 
 export interface WaitOptions<T> {
   /** What we wait for, as a phrase: "pods of dsc-ab12cd Ready". */
   readonly what: string;
   readonly timeoutMs: number;
-  /** The timeouts-table entry the bound comes from; named in the timeout message so users know what to raise. */
-  readonly timeoutName?: TimeoutName;
+  /** The setting the bound comes from (DSC_TIMEOUT_POD_READY): named in the timeout message so users know what to raise. */
+  readonly raise?: string;
   /** One observation. A thrown error is recorded as the observed state and the wait goes on. */
   readonly observe: () => Promise<T>;
   readonly isDone: (observed: T) => boolean;
@@ -27,8 +27,8 @@ export interface WaitOptions<T> {
 export const PROGRESS_EVERY_MS = 10_000;
 
 /** "  still waiting for pods Ready (10s of 3m, DSC_TIMEOUT_POD_READY): backend-a Pending (...)". */
-export function progressLine(what: string, elapsedMs: number, timeoutMs: number, timeoutName: TimeoutName | undefined, state: string): string {
-  const bound = `${formatDuration(elapsedMs)} of ${formatDuration(timeoutMs)}${timeoutName ? `, ${timeoutEnvName(timeoutName)}` : ''}`;
+export function progressLine(what: string, elapsedMs: number, timeoutMs: number, raise: string | undefined, state: string): string {
+  const bound = `${formatDuration(elapsedMs)} of ${formatDuration(timeoutMs)}${raise ? `, ${raise}` : ''}`;
   return `  still waiting for ${what} (${bound}): ${state}`;
 }
 
@@ -92,12 +92,12 @@ export async function waitFor<T>(options: WaitOptions<T>): Promise<T> {
       if (fatal) throw fatal;
     }
     if (options.progress && Date.now() >= nextProgress) {
-      process.stdout.write(`${progressLine(options.what, Date.now() - started, options.timeoutMs, options.timeoutName, lastState)}\n`);
+      process.stdout.write(`${progressLine(options.what, Date.now() - started, options.timeoutMs, options.raise, lastState)}\n`);
       nextProgress += PROGRESS_EVERY_MS;
     }
     const remaining = deadline - Date.now();
     if (remaining <= 0) {
-      const source = options.timeoutName ? ` (${timeoutEnvName(options.timeoutName)})` : '';
+      const source = options.raise ? ` (${options.raise})` : '';
       throw new TimeoutError(
         `timed out after ${formatDuration(options.timeoutMs)}${source} waiting for ${options.what}; ` +
           `${attempts} observation(s), last observed: ${lastState}`,
@@ -111,7 +111,8 @@ export async function waitFor<T>(options: WaitOptions<T>): Promise<T> {
 export interface SettleOptions<T> {
   readonly what: string;
   readonly timeoutMs: number;
-  readonly timeoutName: TimeoutName;
+  /** The setting the bound comes from, as in WaitOptions. */
+  readonly raise: string;
   readonly observe: () => Promise<T>;
   /** Problems with an observation; empty means settled. */
   readonly judge: (observed: T) => string[];
@@ -128,7 +129,7 @@ export async function settle<T>(options: SettleOptions<T>): Promise<{ observed: 
     const observed = await waitFor({
       what: options.what,
       timeoutMs: options.timeoutMs,
-      timeoutName: options.timeoutName,
+      raise: options.raise,
       observe: async () => {
         const value = await options.observe();
         last = { observed: value, problems: options.judge(value) };
@@ -141,7 +142,7 @@ export async function settle<T>(options: SettleOptions<T>): Promise<{ observed: 
     return observed;
   } catch (error) {
     if (!(error instanceof TimeoutError)) throw error;
-    const persisted = `(still so after ${formatDuration(options.timeoutMs)}, ${timeoutEnvName(options.timeoutName)})`;
+    const persisted = `(still so after ${formatDuration(options.timeoutMs)}, ${options.raise})`;
     if (!last) return { observed: undefined, problems: [error.message] };
     return { observed: last.observed, problems: [...last.problems, persisted] };
   }

@@ -31,6 +31,7 @@ import type { Run } from '../support/run.ts';
 import { settle } from '../lib/wait.ts';
 import { everyBackendFromOffcluster, offclusterNetworkOf } from './offcluster-probing.ts';
 import { PAGE_LB } from './references.ts';
+import { timeoutEnvName } from '../support/timeouts.ts';
 
 interface SettledLb {
   readonly service: V1Service | undefined;
@@ -76,7 +77,7 @@ function lbSettler(name: string, wanted: string, judge: (service: V1Service, res
     const result = await settle({
       what: `${serviceRef(created.service)} to get ${wanted}`,
       timeoutMs: run.config.timeouts.loadBalancer,
-      timeoutName: 'loadBalancer',
+      raise: timeoutEnvName('loadBalancer'),
       // Hostnames are resolved again on each observation: a new NLB's DNS name answers only after a while.
       observe: async () => {
         const service = await run.clients.core.readNamespacedService({ namespace: run.namespaces.main, name });

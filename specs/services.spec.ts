@@ -9,6 +9,7 @@ import { podIPsOf, serviceRef } from '../support/judgements/objects.ts';
 import { judgeEndpointSlices, judgeServiceAllocation } from '../support/judgements/services.ts';
 import { settle } from '../lib/wait.ts';
 import { PAGE_SERVICES, UPSTREAM } from './references.ts';
+import { timeoutEnvName } from '../support/timeouts.ts';
 
 function allocationOf(service: V1Service): Record<string, unknown> {
   return {
@@ -125,7 +126,7 @@ export const SERVICE_CHECKS = checkArea('services', 'Services: clusterIPs follow
           const result = await settle({
             what: `${family} EndpointSlices of ${serviceRef(service)}`,
             timeoutMs: run.config.timeouts.endpointSlices,
-            timeoutName: 'endpointSlices',
+            raise: timeoutEnvName('endpointSlices'),
             observe: async () =>
               (
                 await run.clients.discovery.listNamespacedEndpointSlice({

@@ -17,7 +17,8 @@ import {
   type RequestContext,
 } from '@kubernetes/client-node';
 import { TimeoutError } from '../lib/errors.ts';
-import { formatDuration, timeoutEnvName } from './timeouts.ts';
+import { timeoutEnvName } from './timeouts.ts';
+import { formatDuration } from '../lib/log.ts';
 
 /** "GET /version did not answer within 15s (raise DSC_TIMEOUT_API_REQUEST on a slow link)". */
 export function didNotAnswer(what: string, ms: number, variable?: string): string {

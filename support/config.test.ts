@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { describeDeclaredAbsent, imagesToPrint, parseCli, partialReason } from './config.ts';
 import { ConfigurationError } from '../lib/errors.ts';
-import { DEFAULT_TIMEOUTS, formatDuration, loadTimeouts, parseDuration, timeoutEnvName } from './timeouts.ts';
+import { DEFAULT_TIMEOUTS, loadTimeouts, parseDuration, timeoutEnvName } from './timeouts.ts';
+import { formatDuration } from '../lib/log.ts';
 
 const run = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
   const request = parseCli(argv, env);

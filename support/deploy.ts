@@ -17,6 +17,7 @@ import {
 import type { RunNamespaces } from './namespace.ts';
 import { phase } from './phase.ts';
 import { waitFor } from '../lib/wait.ts';
+import { timeoutEnvName } from './timeouts.ts';
 
 export interface CreatedService {
   readonly name: string;
@@ -164,7 +165,7 @@ export async function deployFixtures(
   const podList = await waitFor({
     what: `fixture pods ${[...expectedPods].join(', ')} to be Ready`,
     timeoutMs: config.timeouts.podReady,
-    timeoutName: 'podReady',
+    raise: timeoutEnvName('podReady'),
     progress: true,
     observe: async () => {
       const lists = await Promise.all(

@@ -11,6 +11,7 @@ import { ALL_FAMILIES, networkCidr, parseCidr, type IpFamily } from '../lib/ip.t
 import type { Clients } from './k8s.ts';
 import type { OffclusterNetwork } from './offcluster/network.ts';
 import { waitFor } from '../lib/wait.ts';
+import { timeoutEnvName } from './timeouts.ts';
 
 /** Every LoadBalancer Service the fixtures may define: the end of the run deletes these by name. */
 export const LOAD_BALANCER_SERVICES: readonly string[] = [SERVICES.loadBalancerIpv6, SERVICES.loadBalancerDual, SERVICES.loadBalancerProbe];
@@ -103,7 +104,7 @@ export async function deleteLoadBalancerServices(clients: Clients, namespaces: r
   await waitFor({
     what: `LoadBalancer Services ${names.join(', ')} to be gone`,
     timeoutMs,
-    timeoutName: 'loadBalancer',
+    raise: timeoutEnvName('loadBalancer'),
     observe: stillThere,
     isDone: (present) => present.length === 0,
     describe: (present) => `still there: ${present.join(', ')}`,

@@ -8,8 +8,9 @@ import type { LbProviderSetting } from './config.ts';
 import { describeError, httpStatusOf, TimeoutError } from '../lib/errors.ts';
 import { familyOf, formatList, type IpFamily } from '../lib/ip.ts';
 import type { Clients } from './k8s.ts';
-import { formatDuration } from './timeouts.ts';
+import { formatDuration } from '../lib/log.ts';
 import { waitFor } from '../lib/wait.ts';
+import { timeoutEnvName } from './timeouts.ts';
 
 export type LbProvider =
   | { readonly present: true; readonly name: string; readonly how: string }
@@ -139,7 +140,7 @@ export async function probeLbProvider(clients: Clients, namespace: string, servi
     const service = await waitFor({
       what: `LoadBalancer probe Service ${namespace}/${serviceName} to get an external IP`,
       timeoutMs,
-      timeoutName: 'loadBalancer',
+      raise: timeoutEnvName('loadBalancer'),
       observe: () => clients.core.readNamespacedService({ namespace, name: serviceName }),
       isDone: (observed) => ingressAddresses(observed).length > 0,
       describe: (observed) => `ingress=[${ingressAddresses(observed).join(', ')}]`,

@@ -8,6 +8,7 @@ import type { CleanupRegistry } from './cleanup.ts';
 import { httpStatusOf } from '../lib/errors.ts';
 import { withTimeout, type Clients } from './k8s.ts';
 import { waitFor } from '../lib/wait.ts';
+import { timeoutEnvName } from './timeouts.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'dualstack-conformance';
@@ -103,7 +104,7 @@ export async function deleteNamespace(clients: Clients, name: string, timeoutMs:
   await waitFor({
     what: `namespace ${name} to be deleted`,
     timeoutMs,
-    timeoutName: 'namespaceDeletion',
+    raise: timeoutEnvName('namespaceDeletion'),
     interruptible: false,
     progress: true,
     observe: async () => {

@@ -11,7 +11,8 @@ import type { V1Namespace } from '@kubernetes/client-node';
 import { ConfigurationError, describeError, httpStatusOf } from '../lib/errors.ts';
 import { withTimeout, type Clients } from './k8s.ts';
 import { EXPIRES_AT_KEY, isRunNamespaceName, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './namespace.ts';
-import { formatDuration, parseDuration, type Timeouts } from './timeouts.ts';
+import { parseDuration, type Timeouts } from './timeouts.ts';
+import { formatDuration } from '../lib/log.ts';
 
 export const SWEEP_ENV = 'DSC_SWEEP_OLDER_THAN';
 export const DEFAULT_SWEEP_OLDER_THAN_MS = 3_600_000;

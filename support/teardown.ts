@@ -9,7 +9,8 @@ import { RUN_ID_LABEL } from './namespace.ts';
 import { EXIT, exitCodeOfSignal } from './outcome.ts';
 import { phase } from './phase.ts';
 import { currentSelection } from './run.ts';
-import { formatDuration, timeoutEnvName } from './timeouts.ts';
+import { timeoutEnvName } from './timeouts.ts';
+import { formatDuration } from '../lib/log.ts';
 import { interruptWaits } from '../lib/wait.ts';
 
 // ---------------------------------------------------------------------------------------------------------------

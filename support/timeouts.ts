@@ -1,6 +1,7 @@
 // The one table of timeouts. Every bounded wait of the suite names an entry here; each is overridable by an
 // environment variable DSC_TIMEOUT_<NAME> (e.g. DSC_TIMEOUT_POD_READY=60s), so a slow cluster needs no code change.
 import { ConfigurationError } from '../lib/errors.ts';
+import { formatDuration } from '../lib/log.ts';
 
 /** Each bound with what it bounds; docs/timeouts.md is generated from this table. */
 export const TIMEOUT_TABLE = {
@@ -55,14 +56,6 @@ export function parseDuration(text: string): number | undefined {
   if (numberText === '' || !/^\d+(\.\d+)?$/.test(numberText)) return undefined;
   const value = Number(numberText) * (unit ? unit[1] : 1_000);
   return Number.isFinite(value) && value > 0 ? Math.round(value) : undefined;
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1_000) return `${ms}ms`;
-  if (ms < 60_000) return `${Number((ms / 1_000).toFixed(1))}s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1_000);
-  return seconds === 0 ? `${minutes}m` : `${minutes}m${seconds}s`;
 }
 
 /** The table with environment overrides applied; a malformed override is a configuration error. */

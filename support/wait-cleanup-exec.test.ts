@@ -3,6 +3,7 @@ import { CleanupRegistry } from './cleanup.ts';
 import { ConfigurationError, TimeoutError } from '../lib/errors.ts';
 import { exitCodeFromStatus, summarizeExec } from './exec.ts';
 import { settle, waitFor } from '../lib/wait.ts';
+import { timeoutEnvName } from './timeouts.ts';
 
 describe('wait: the one waiter', function () {
   it('returns the first observation that is done', async function () {
@@ -24,7 +25,7 @@ describe('wait: the one waiter', function () {
       await waitFor({
         what: 'backend-b to be Ready',
         timeoutMs: 50,
-        timeoutName: 'podReady',
+        raise: timeoutEnvName('podReady'),
         observe: async () => 'Pending (Unschedulable: 0/2 nodes available)',
         isDone: () => false,
         describe: (state) => `backend-b ${state}`,
@@ -79,7 +80,7 @@ describe('wait: the one waiter', function () {
     const result = await settle({
       what: 'slices',
       timeoutMs: 30,
-      timeoutName: 'endpointSlices',
+      raise: timeoutEnvName('endpointSlices'),
       observe: async () => ['s1'],
       judge: () => ['missing fd00::5'],
     });

@@ -7,7 +7,7 @@ import { checkList, formatCheckList } from '../listing.ts';
 import type { RunNamespaces } from '../namespace.ts';
 import type { CheckResult, RunSummary } from '../results.ts';
 import { leftoverCommand } from '../teardown.ts';
-import { formatDuration } from '../timeouts.ts';
+import { formatDuration } from '../../lib/log.ts';
 import { REPORT_FILES } from './reports.ts';
 
 export function line(text: string): void {

@@ -5,7 +5,7 @@
 import { parseNslookupOutput } from '../dns.ts';
 import { cidrContains, familyOf, joinHostPort, parseCidr, parseIp, type IpFamily } from '../../lib/ip.ts';
 import { feedAnswers, groupBurstAnswers, REQUESTS_PER_ATTEMPT } from '../probes/burst.ts';
-import { formatDuration } from '../timeouts.ts';
+import { formatDuration } from '../../lib/log.ts';
 
 /**
  * Why an off-cluster probe must not be sent to this address, or undefined when it may: it must lie inside a subnet of

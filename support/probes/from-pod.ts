@@ -10,6 +10,7 @@ import type { Timeouts } from '../timeouts.ts';
 import { waitFor } from '../../lib/wait.ts';
 import { burstAnswers, burstCommand, feedAnswers, groupBurstAnswers, groupBurstCommand, REQUESTS_PER_ATTEMPT, tallyAnswers } from './burst.ts';
 import { probeLine, reportProbe, retryProbe, type ProbeDestination, type ProbeOutcome, type ProbeSource } from './retry.ts';
+import { timeoutEnvName } from '../timeouts.ts';
 
 function execTarget(pod: V1Pod): { namespace: string; pod: string; container: string } {
   return {
@@ -68,7 +69,7 @@ export async function hostnameProbeGroup(
     await waitFor({
       what: `${probeLine(source, targets[0]?.destination ?? { label: '-', address: '-', port: 0 })} and ${targets.length - 1} more`,
       timeoutMs: timeouts.connectivity,
-      timeoutName: 'connectivity',
+      raise: timeoutEnvName('connectivity'),
       observe: async () => {
         const indexes = open();
         const command = groupBurstCommand(indexes.map((index) => targets[index]!.destination), protocol);

@@ -6,6 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { describeError, TimeoutError } from '../../lib/errors.ts';
 import { joinHostPort } from '../../lib/ip.ts';
 import { waitFor } from '../../lib/wait.ts';
+import { timeoutEnvName } from '../timeouts.ts';
 
 export interface ProbeSource {
   readonly pod: V1Pod;
@@ -83,7 +84,7 @@ export async function retryProbe(
     const done = await waitFor({
       what: line,
       timeoutMs: boundMs,
-      timeoutName: boundName,
+      raise: timeoutEnvName(boundName),
       observe: async () => {
         attempts += 1;
         last = await attempt();

@@ -131,12 +131,3 @@ describe('report: the topology picture and the header', function () {
     expect(xmlAttribute(`a<b & "c"`)).to.equal('a&lt;b &amp; &quot;c&quot;');
   });
 });
-
-describe('waits that say they are still waiting', function () {
-  it('names what, how long of which bound, and the last observed state', async function () {
-    const { progressLine } = await import('../../lib/wait.ts');
-    expect(progressLine('fixture pods backend-a to be Ready', 20_000, 180_000, 'podReady', 'backend-a Pending (Unschedulable: 0/2 nodes)')).to.equal(
-      '  still waiting for fixture pods backend-a to be Ready (20s of 3m, DSC_TIMEOUT_POD_READY): backend-a Pending (Unschedulable: 0/2 nodes)',
-    );
-  });
-});
