@@ -1,8 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { expect } from 'chai';
+import { scratchDirectory } from '../test/helpers.ts';
 import { IMAGE_SETTINGS } from './config.ts';
 import { FixtureError, loadFixture, loadSingleFixture, renderTemplate } from './fixtures.ts';
 
@@ -10,11 +8,7 @@ import { FixtureError, loadFixture, loadSingleFixture, renderTemplate } from './
 const variables = { AGNHOST_IMAGE: IMAGE_SETTINGS.agnhost.default, BUSYBOX_IMAGE: IMAGE_SETTINGS.busybox.default };
 
 describe('fixtures: images are set on the parsed objects, never pasted into YAML', function () {
-  const directory = mkdtempSync(path.join(tmpdir(), 'dsc-fixture-images-'));
-  const write = (file: string, text: string): string => {
-    writeFileSync(path.join(directory, file), text);
-    return file;
-  };
+  const { directory, write } = scratchDirectory('dsc-fixture-images-');
   const pod = (image: string): string =>
     ['apiVersion: v1', 'kind: Pod', 'metadata:', '  name: p', 'spec:', '  containers:', '    - name: c', `      image: ${image}`, '      args: ["pause"]', ''].join('\n');
 

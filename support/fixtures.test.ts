@@ -1,8 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import { expect } from 'chai';
+import { scratchDirectory } from '../test/helpers.ts';
 import { IMAGE_SETTINGS } from './config.ts';
 import { ConfigurationError } from '../lib/errors.ts';
 import { BACKEND_SERVICES, FIXTURE_FILES, POD_ROLES, SERVICES } from './expectations.ts';
@@ -79,11 +77,7 @@ describe('fixtures: the repository manifests', function () {
 });
 
 describe('fixtures: loading errors are one clear configuration error', function () {
-  const directory = mkdtempSync(path.join(tmpdir(), 'dsc-fixtures-'));
-  const write = (file: string, text: string): string => {
-    writeFileSync(path.join(directory, file), text);
-    return file;
-  };
+  const { directory, write } = scratchDirectory('dsc-fixtures-');
   const load = (file: string) => () => loadFixture(file, { variables, namespace: 'ns', directory });
 
   it('names the file and the YAML error of malformed YAML', function () {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -57,13 +57,15 @@ describe('in-cluster: the off-cluster checks are declared absent, with the reaso
 });
 
 describe('in-cluster: loading the ServiceAccount credentials', function () {
+  const base = mkdtempSync(path.join(tmpdir(), 'dsc-sa-'));
+  after(() => rmSync(base, { recursive: true, force: true }));
   it('names the missing token (automountServiceAccountToken: false)', function () {
-    const root = mkdtempSync(path.join(tmpdir(), 'dsc-sa-'));
+    const root = mkdtempSync(path.join(base, 'root-'));
     expect(() => loadInClusterConfig(root)).to.throw(ConfigurationError, `${root}${SERVICE_ACCOUNT_DIR}/token is missing`);
   });
 
   it('reads the token and CA files the kubelet mounts, for the service address of the environment', function () {
-    const root = mkdtempSync(path.join(tmpdir(), 'dsc-sa-'));
+    const root = mkdtempSync(path.join(base, 'root-'));
     mkdirSync(`${root}${SERVICE_ACCOUNT_DIR}`, { recursive: true });
     for (const file of ['token', 'ca.crt', 'namespace']) writeFileSync(`${root}${SERVICE_ACCOUNT_DIR}/${file}`, 'x');
     const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT };

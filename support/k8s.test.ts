@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -7,6 +7,7 @@ import { kubeconfigFiles, loadKubeConfig, REQUIRED_PERMISSIONS, describePermissi
 import { namespaceManifests, newRunId, runNamespaceNames } from './namespace.ts';
 
 const directory = mkdtempSync(path.join(tmpdir(), 'dsc-kubeconfig-'));
+after(() => rmSync(directory, { recursive: true, force: true }));
 const kubeconfig = (name: string, text: string): string => {
   const file = path.join(directory, name);
   writeFileSync(file, text);

@@ -1,6 +1,8 @@
 // Real-shaped API objects for unit tests: captured from the dual-stack kind cluster (test/data) and variants of
 // them with one family removed, as a single-stack cluster would show.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { V1Node, V1Pod, V1Service, V1ServiceCIDR } from '@kubernetes/client-node';
 import { familyOf, parseCidr, type IpFamily } from '../lib/ip.ts';
 
@@ -48,4 +50,18 @@ export function service(name: string, spec: V1Service['spec'], namespace = 'dsc-
 /** A Service as the API server allocated it: its policy, ipFamilies and clusterIPs (clusterIP is the first). */
 export function allocatedService(name: string, policy: string, ipFamilies: IpFamily[], clusterIPs: string[]): V1Service {
   return service(name, { ipFamilyPolicy: policy, ipFamilies, clusterIP: clusterIPs[0], clusterIPs });
+}
+
+/**
+ * A temporary directory for one describe block, removed after it; `write` puts a file there and returns its name
+ * (what fixture loading takes).
+ */
+export function scratchDirectory(prefix: string): { readonly directory: string; readonly write: (file: string, text: string) => string } {
+  const directory = mkdtempSync(path.join(tmpdir(), prefix));
+  after(() => rmSync(directory, { recursive: true, force: true }));
+  const write = (file: string, text: string): string => {
+    writeFileSync(path.join(directory, file), text);
+    return file;
+  };
+  return { directory, write };
 }
